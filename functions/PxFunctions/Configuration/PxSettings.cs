@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Azure.Data.Tables;
+
+namespace PxFunctions.Configuration;
+
+/// <summary>
+/// The app's settings, read and checked once at start-up. Anything wrong throws
+/// <see cref="InvalidSettingException"/> naming the setting, so a misconfigured app never half-starts.
+/// </summary>
+public sealed partial record PxSettings
+{
+    public required StorageSettings Storage { get; init; }
+
+    /// <summary>Key that admin and management routes require standalone (in Azure the host checks function keys).</summary>
+    public string? AdminKey { get; init; }
+
+    /// <summary>Prefix of every queue, table and container this app owns, so several apps or tests can share an account.</summary>
+    public string StoragePrefix { get; init; } = "px";
+
+    /// <summary>Port the Functions host asked the custom handler to listen on; null when standalone.</summary>
+    public int? CustomHandlerPort { get; init; }
+
+    /// <summary>Whether the in-process dispatcher polls queues and runs timers (standalone only, by default).</summary>
+    public bool DispatcherEnabled { get; init; } = true;
+
+    public TimeSpan DispatcherPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan DispatcherMaxPollInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public int DispatcherBatchSize { get; init; } = 16;
+
+    /// <summary>Attempts before a queue message is poisoned; must match host.json <c>extensions.queues.maxDequeueCount</c>.</summary>
+    public int MaxDequeueCount { get; init; } = DefaultMaxDequeueCount;
+
+    public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public bool ConsoleTelemetry { get; init; }
+    public string? ApplicationInsightsConnectionString { get; init; }
+    public string? ApplicationInsightsAuthenticationString { get; init; }
+
+    /// <summary>Development without an admin key: admin routes are open (loopback use only, logged at start-up).</summary>
+    public bool AllowAnonymousAdmin { get; init; }
+
+    public const int DefaultMaxDequeueCount = 5;
+
+    public bool IsCustomHandler => CustomHandlerPort is not null;
+
+    /// <summary>True when no storage setting is present, so the standalone host should start Azurite itself.</summary>
+    public static bool NeedsEmbeddedStorage(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SettingNames.Storage);
+        return string.IsNullOrWhiteSpace(section.Value) && !section.GetChildren().Any(c => !string.IsNullOrWhiteSpace(c.Value));
+    }
+
+    /// <summary>Reads and validates every setting. <paramref name="isDevelopment"/> opens admin routes when no key is set and turns on console telemetry.</summary>
+    public static PxSettings Read(IConfiguration configuration, bool isDevelopment)
+    {
+        string? Get(string name) => NullIfBlank(configuration[SettingNames.Key(name)]);
+
+        var port = ParseInt(Get(SettingNames.CustomHandlerPort), SettingNames.CustomHandlerPort, 1, 65535);
+        var adminKey = Get(SettingNames.AdminKey);
+        if (adminKey is { Length: < 16 })
+        {
+            throw new InvalidSettingException(SettingNames.AdminKey, "must be at least 16 characters long.");
+        }
+
+        var prefix = Get(SettingNames.StoragePrefix) ?? "px";
+        if (!PrefixPattern().IsMatch(prefix))
+        {
+            throw new InvalidSettingException(
+                SettingNames.StoragePrefix,
+                $"must be 2-16 lowercase letters or digits starting with a letter (queue and table names derive from it); got '{prefix}'.");
+        }
+
+        var settings = new PxSettings
+        {
+            Storage = ReadStorage(configuration),
+            AdminKey = adminKey,
+            StoragePrefix = prefix,
+            CustomHandlerPort = port,
+            DispatcherEnabled = ParseBool(Get(SettingNames.DispatcherEnabled), SettingNames.DispatcherEnabled) ?? port is null,
+            DispatcherPollInterval = ParseDuration(Get(SettingNames.DispatcherPollInterval), SettingNames.DispatcherPollInterval) ?? TimeSpan.FromMilliseconds(200),
+            DispatcherMaxPollInterval = ParseDuration(Get(SettingNames.DispatcherMaxPollInterval), SettingNames.DispatcherMaxPollInterval) ?? TimeSpan.FromSeconds(5),
+            DispatcherBatchSize = ParseInt(Get(SettingNames.DispatcherBatchSize), SettingNames.DispatcherBatchSize, 1, 32) ?? 16,
+            MaxDequeueCount = ParseInt(Get(SettingNames.QueuesMaxDequeueCount), SettingNames.QueuesMaxDequeueCount, 1, 100) ?? DefaultMaxDequeueCount,
+            VisibilityTimeout = ParseDuration(Get(SettingNames.QueuesVisibilityTimeout), SettingNames.QueuesVisibilityTimeout) ?? TimeSpan.FromMinutes(5),
+            ConsoleTelemetry = ParseBool(Get(SettingNames.TelemetryConsoleExporter), SettingNames.TelemetryConsoleExporter) ?? isDevelopment,
+            ApplicationInsightsConnectionString = Get(SettingNames.ApplicationInsightsConnectionString),
+            ApplicationInsightsAuthenticationString = Get(SettingNames.ApplicationInsightsAuthenticationString),
+        };
+
+        if (settings.DispatcherMaxPollInterval < settings.DispatcherPollInterval)
+        {
+            throw new InvalidSettingException(SettingNames.DispatcherMaxPollInterval, $"must not be shorter than {SettingNames.DispatcherPollInterval}.");
+        }
+
+        // A missing admin key is not fatal: health and webhooks still work, and AdminKeyFilter refuses every
+        // admin call outside Development, so an operator sees why instead of an app that will not start.
+        return settings with { AllowAnonymousAdmin = isDevelopment && adminKey is null };
+    }
+
+    private static StorageSettings ReadStorage(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SettingNames.Storage);
+        var connectionString = NullIfBlank(section.Value);
+        if (connectionString is not null)
+        {
+            try
+            {
+                // The SDK's own parser is the authority on what a connection string may hold.
+                _ = new TableServiceClient(connectionString);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+            {
+                throw new InvalidSettingException(SettingNames.Storage, $"is not a valid storage connection string ({ex.Message.TrimEnd('.')}).");
+            }
+
+            return new StorageSettings { ConnectionString = connectionString };
+        }
+
+        var accountName = NullIfBlank(section["accountName"]);
+        if (accountName is not null && !AccountNamePattern().IsMatch(accountName))
+        {
+            throw new InvalidSettingException(SettingNames.StorageAccountName, "must be 3-24 lowercase letters or digits.");
+        }
+
+        Uri? ServiceUri(string key, string settingName, string service)
+        {
+            var value = NullIfBlank(section[key]);
+            if (value is null)
+            {
+                return accountName is null ? null : new Uri($"https://{accountName}.{service}.core.windows.net");
+            }
+
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback))
+            {
+                throw new InvalidSettingException(settingName, $"must be an absolute https URI; got '{value}'.");
+            }
+
+            return uri;
+        }
+
+        var storage = new StorageSettings
+        {
+            BlobServiceUri = ServiceUri("blobServiceUri", SettingNames.StorageBlobServiceUri, "blob"),
+            QueueServiceUri = ServiceUri("queueServiceUri", SettingNames.StorageQueueServiceUri, "queue"),
+            TableServiceUri = ServiceUri("tableServiceUri", SettingNames.StorageTableServiceUri, "table"),
+            Credential = NullIfBlank(section["credential"]),
+            ClientId = NullIfBlank(section["clientId"]),
+        };
+
+        var missing = storage.BlobServiceUri is null ? SettingNames.StorageBlobServiceUri
+            : storage.QueueServiceUri is null ? SettingNames.StorageQueueServiceUri
+            : storage.TableServiceUri is null ? SettingNames.StorageTableServiceUri
+            : null;
+        if (missing is not null)
+        {
+            throw new InvalidSettingException(
+                missing,
+                $"is missing: set {SettingNames.Storage} to a connection string, or {SettingNames.StorageAccountName}, or all three service URIs.");
+        }
+
+        if (storage.Credential is not null && !string.Equals(storage.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidSettingException(SettingNames.StorageCredential, $"must be 'managedidentity' or unset; got '{storage.Credential}'.");
+        }
+
+        if (storage.ClientId is not null && !Guid.TryParse(storage.ClientId, out _))
+        {
+            throw new InvalidSettingException(SettingNames.StorageClientId, "must be the GUID client id of a user-assigned managed identity.");
+        }
+
+        return storage;
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static int? ParseInt(string? value, string name, int min, int max)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) || parsed < min || parsed > max)
+        {
+            throw new InvalidSettingException(name, $"must be a whole number from {min} to {max}; got '{value}'.");
+        }
+
+        return parsed;
+    }
+
+    private static bool? ParseBool(string? value, string name) =>
+        value is null ? null
+        : bool.TryParse(value, out var parsed) ? parsed
+        : throw new InvalidSettingException(name, $"must be true or false; got '{value}'.");
+
+    private static TimeSpan? ParseDuration(string? value, string name)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var parsed) || parsed <= TimeSpan.Zero)
+        {
+            throw new InvalidSettingException(name, $"must be a positive duration such as 00:00:05; got '{value}'.");
+        }
+
+        return parsed;
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9]{1,15}$")]
+    private static partial Regex PrefixPattern();
+
+    [GeneratedRegex("^[a-z0-9]{3,24}$")]
+    private static partial Regex AccountNamePattern();
+}

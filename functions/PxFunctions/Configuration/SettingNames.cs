@@ -1,0 +1,47 @@
+namespace PxFunctions.Configuration;
+
+/// <summary>
+/// Every setting the app reads, by the name an operator writes in app settings or the environment
+/// (<c>__</c> separates sections, as in Azure app settings). One list so README, local.settings.sample.json
+/// and the Bicep template can be checked against it.
+/// </summary>
+public static class SettingNames
+{
+    /// <summary>Storage connection string, or the prefix of the identity-based settings below.</summary>
+    public const string Storage = "AzureWebJobsStorage";
+    public const string StorageAccountName = "AzureWebJobsStorage__accountName";
+    public const string StorageBlobServiceUri = "AzureWebJobsStorage__blobServiceUri";
+    public const string StorageQueueServiceUri = "AzureWebJobsStorage__queueServiceUri";
+    public const string StorageTableServiceUri = "AzureWebJobsStorage__tableServiceUri";
+    public const string StorageCredential = "AzureWebJobsStorage__credential";
+    public const string StorageClientId = "AzureWebJobsStorage__clientId";
+
+    public const string AdminKey = "Px__AdminKey";
+    public const string StoragePrefix = "Px__Storage__Prefix";
+    public const string EmbeddedStorageDataPath = "Px__EmbeddedStorage__DataPath";
+    public const string EmbeddedStorageInMemory = "Px__EmbeddedStorage__InMemory";
+    public const string DispatcherEnabled = "Px__Dispatcher__Enabled";
+    public const string DispatcherPollInterval = "Px__Dispatcher__PollInterval";
+    public const string DispatcherMaxPollInterval = "Px__Dispatcher__MaxPollInterval";
+    public const string DispatcherBatchSize = "Px__Dispatcher__BatchSize";
+    public const string QueuesMaxDequeueCount = "Px__Queues__MaxDequeueCount";
+    public const string QueuesVisibilityTimeout = "Px__Queues__VisibilityTimeout";
+    public const string TelemetryConsoleExporter = "Px__Telemetry__ConsoleExporter";
+
+    public const string ApplicationInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+    public const string ApplicationInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+    public const string CustomHandlerPort = "FUNCTIONS_CUSTOMHANDLER_PORT";
+
+    /// <summary>The configuration key (<c>:</c>-separated) for a setting name.</summary>
+    public static string Key(string settingName) => settingName.Replace("__", ":", StringComparison.Ordinal);
+
+    /// <summary>All settings, in the order the README's configuration table lists them.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        Storage, StorageAccountName, StorageBlobServiceUri, StorageQueueServiceUri, StorageTableServiceUri,
+        StorageCredential, StorageClientId, AdminKey, StoragePrefix, EmbeddedStorageDataPath, EmbeddedStorageInMemory,
+        DispatcherEnabled, DispatcherPollInterval, DispatcherMaxPollInterval, DispatcherBatchSize,
+        QueuesMaxDequeueCount, QueuesVisibilityTimeout, TelemetryConsoleExporter,
+        ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString, CustomHandlerPort,
+    ];
+}

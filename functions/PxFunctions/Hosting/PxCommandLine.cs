@@ -1,0 +1,31 @@
+using PxFunctions.Configuration;
+using PxFunctions.Triggers;
+
+namespace PxFunctions.Hosting;
+
+/// <summary>The app's command line: run the server (default) or write the deploy manifest.</summary>
+public static class PxCommandLine
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            if (args is ["manifest", var directory, .. var rest])
+            {
+                await using var manifestApp = await PxApp.BuildAsync(rest, forManifest: true);
+                await manifestApp.Services.GetRequiredService<FunctionManifest>().WriteAsync(directory, CancellationToken.None);
+                Console.WriteLine($"Wrote host.json and {manifestApp.Services.GetRequiredService<FunctionManifest>().Functions().Count} function folders to {Path.GetFullPath(directory)}.");
+                return 0;
+            }
+
+            await using var app = await PxApp.BuildAsync(args);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (InvalidSettingException ex)
+        {
+            await Console.Error.WriteLineAsync($"PX Functions cannot start: {ex.Message}");
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using PxFunctions.Configuration;
+
+namespace PxFunctions.Storage;
+
+/// <summary>
+/// The app's storage clients, built once from <see cref="StorageSettings"/>, every request counted by
+/// <see cref="Counter"/>. Names of the app's queues, tables and containers come from <see cref="Names"/>.
+/// </summary>
+public sealed class StorageAccount
+{
+    public StorageAccount(StorageSettings settings, string prefix, StorageRequestCounter? counter = null)
+    {
+        Counter = counter ?? new StorageRequestCounter();
+        Names = new StorageNames(prefix);
+        Settings = settings;
+
+        var tableOptions = new TableClientOptions();
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        var blobOptions = new BlobClientOptions();
+        tableOptions.AddPolicy(Counter.PolicyFor(StorageService.Table), HttpPipelinePosition.PerRetry);
+        queueOptions.AddPolicy(Counter.PolicyFor(StorageService.Queue), HttpPipelinePosition.PerRetry);
+        blobOptions.AddPolicy(Counter.PolicyFor(StorageService.Blob), HttpPipelinePosition.PerRetry);
+
+        if (settings.ConnectionString is { } connectionString)
+        {
+            Tables = new TableServiceClient(connectionString, tableOptions);
+            Queues = new QueueServiceClient(connectionString, queueOptions);
+            Blobs = new BlobServiceClient(connectionString, blobOptions);
+        }
+        else
+        {
+            var credential = CreateCredential(settings);
+            Tables = new TableServiceClient(settings.TableServiceUri!, credential, tableOptions);
+            Queues = new QueueServiceClient(settings.QueueServiceUri!, credential, queueOptions);
+            Blobs = new BlobServiceClient(settings.BlobServiceUri!, credential, blobOptions);
+        }
+    }
+
+    public StorageSettings Settings { get; }
+    public StorageRequestCounter Counter { get; }
+    public StorageNames Names { get; }
+    public TableServiceClient Tables { get; }
+    public QueueServiceClient Queues { get; }
+    public BlobServiceClient Blobs { get; }
+
+    public TableClient Table(string logicalName) => Tables.GetTableClient(Names.Table(logicalName));
+
+    public QueueClient Queue(string logicalName) => Queues.GetQueueClient(Names.Queue(logicalName));
+
+    private static TokenCredential CreateCredential(StorageSettings settings) =>
+        string.Equals(settings.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase)
+            ? new ManagedIdentityCredential(settings.ClientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(settings.ClientId))
+            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = settings.ClientId });
+}

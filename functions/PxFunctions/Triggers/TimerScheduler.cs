@@ -1,0 +1,92 @@
+using Azure;
+using Azure.Data.Tables;
+using PxFunctions.Storage;
+
+namespace PxFunctions.Triggers;
+
+/// <summary>
+/// Standalone host only: runs each timer function at its schedule's occurrences. Several standalone instances
+/// may share one account, so an occurrence is claimed first with an ETag-checked write to the
+/// <c>Timers</c> table: exactly one instance runs it (the Functions host uses a blob lease for the same end).
+/// </summary>
+public sealed class TimerScheduler(
+    FunctionCatalog catalog,
+    FunctionInvoker invoker,
+    StorageAccount storage,
+    TimeProvider time,
+    ILogger<TimerScheduler> logger) : BackgroundService
+{
+    public const string TableName = "Timers";
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(catalog.All
+            .Where(f => f.Trigger is TimerTrigger)
+            .Select(f => RunScheduleAsync(f.Name, TimerSchedule.Parse(f.Name, ((TimerTrigger)f.Trigger).Schedule), stoppingToken)));
+
+    private async Task RunScheduleAsync(string functionName, TimerSchedule schedule, CancellationToken stoppingToken)
+    {
+        var next = schedule.Next(time.GetUtcNow());
+        while (next is { } due && !stoppingToken.IsCancellationRequested)
+        {
+            var wait = due - time.GetUtcNow();
+            try
+            {
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, time, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                if (await TryClaimAsync(functionName, due, stoppingToken))
+                {
+                    var isPastDue = time.GetUtcNow() - due > TimeSpan.FromSeconds(30);
+                    await invoker.InvokeTimerAsync(functionName, isPastDue, due, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Timer {Function} occurrence {Due} could not run", functionName, due);
+            }
+
+            next = schedule.Next(due > time.GetUtcNow() ? due : time.GetUtcNow());
+        }
+    }
+
+    /// <summary>True when this instance won the occurrence; false when another instance already ran it.</summary>
+    internal async Task<bool> TryClaimAsync(string functionName, DateTimeOffset due, CancellationToken cancellationToken)
+    {
+        var table = storage.Table(TableName);
+        var entity = new TableEntity("schedule", functionName) { ["Last"] = due };
+        try
+        {
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>("schedule", functionName, cancellationToken: cancellationToken);
+            if (!existing.HasValue)
+            {
+                await table.AddEntityAsync(entity, cancellationToken);
+                return true;
+            }
+
+            if (existing.Value!.GetDateTimeOffset("Last") >= due)
+            {
+                return false;
+            }
+
+            await table.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using PxFunctions.Triggers;
+
+namespace PxFunctions.Tests.Infrastructure;
+
+/// <summary>A queue function that records what it receives and fails while <see cref="FailUntilAttempt"/> says so.</summary>
+public sealed class RecordingQueueFunction : IQueueFunction
+{
+    public const string Name = "Echo";
+    public const string Queue = "echo";
+
+    public ConcurrentQueue<QueueInvocation> Received { get; } = new();
+
+    /// <summary>Attempts with a dequeue count below this throw; messages containing "always-fail" always throw.</summary>
+    public long FailUntilAttempt { get; set; }
+
+    public Task RunAsync(QueueInvocation invocation, CancellationToken cancellationToken)
+    {
+        Received.Enqueue(invocation);
+        if (invocation.Message.Contains("always-fail", StringComparison.Ordinal) || invocation.DequeueCount < FailUntilAttempt)
+        {
+            throw new InvalidOperationException($"refusing '{invocation.Message}' on attempt {invocation.DequeueCount}");
+        }
+
+        invocation.Log.Add($"echo {invocation.Message}");
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A timer function that records its occurrences.</summary>
+public sealed class RecordingTimerFunction : ITimerFunction
+{
+    public const string Name = "Tick";
+
+    public ConcurrentQueue<TimerInvocation> Received { get; } = new();
+
+    public Task RunAsync(TimerInvocation invocation, CancellationToken cancellationToken)
+    {
+        Received.Enqueue(invocation);
+        invocation.Log.Add("tick");
+        return Task.CompletedTask;
+    }
+}
+
+public static class Eventually
+{
+    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the limit.</summary>
+    public static async Task TrueAsync(Func<bool> condition, string what, int timeoutMs = 15_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for: {what}");
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+    }
+}

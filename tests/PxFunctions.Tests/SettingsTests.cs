@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Configuration;
+using PxFunctions.Configuration;
+
+namespace PxFunctions.Tests;
+
+public sealed class SettingsTests
+{
+    private static PxSettings Read(Dictionary<string, string?> values, bool development = false) =>
+        PxSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values.ToDictionary(kv => SettingNames.Key(kv.Key), kv => kv.Value)).Build(), development);
+
+    private const string Azurite = "UseDevelopmentStorage=true";
+
+    [Theory]
+    [InlineData(SettingNames.Storage, "not a connection string", "AzureWebJobsStorage")]
+    [InlineData(SettingNames.StoragePrefix, "Bad_Prefix", "Px__Storage__Prefix")]
+    [InlineData(SettingNames.AdminKey, "short", "Px__AdminKey")]
+    [InlineData(SettingNames.CustomHandlerPort, "http", "FUNCTIONS_CUSTOMHANDLER_PORT")]
+    [InlineData(SettingNames.DispatcherBatchSize, "64", "Px__Dispatcher__BatchSize")]
+    [InlineData(SettingNames.QueuesMaxDequeueCount, "0", "Px__Queues__MaxDequeueCount")]
+    [InlineData(SettingNames.QueuesVisibilityTimeout, "-00:00:01", "Px__Queues__VisibilityTimeout")]
+    [InlineData(SettingNames.DispatcherEnabled, "yes", "Px__Dispatcher__Enabled")]
+    public void Read_InvalidValue_NamesTheSetting(string setting, string value, string expectedName)
+    {
+        var values = new Dictionary<string, string?> { [SettingNames.Storage] = Azurite, [setting] = value };
+
+        var ex = Assert.Throws<InvalidSettingException>(() => Read(values));
+
+        Assert.Equal(expectedName, ex.SettingName);
+        Assert.StartsWith($"Setting '{expectedName}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_IdentityBasedWithAccountName_DerivesServiceUris()
+    {
+        var settings = Read(new()
+        {
+            [SettingNames.StorageAccountName] = "pxstore01",
+            [SettingNames.StorageCredential] = "managedidentity",
+            [SettingNames.StorageClientId] = "5f0e5b3c-0b0a-4c57-a6a1-6a3b9d1b2c3d",
+        });
+
+        Assert.True(settings.Storage.IsIdentityBased);
+        Assert.Equal(new Uri("https://pxstore01.queue.core.windows.net"), settings.Storage.QueueServiceUri);
+        Assert.Equal(new Uri("https://pxstore01.table.core.windows.net"), settings.Storage.TableServiceUri);
+        Assert.Equal(new Uri("https://pxstore01.blob.core.windows.net"), settings.Storage.BlobServiceUri);
+    }
+
+    [Fact]
+    public void Read_IdentityBasedMissingOneServiceUri_NamesTheMissingSetting()
+    {
+        var ex = Assert.Throws<InvalidSettingException>(() => Read(new()
+        {
+            [SettingNames.StorageBlobServiceUri] = "https://a.blob.core.windows.net",
+            [SettingNames.StorageQueueServiceUri] = "https://a.queue.core.windows.net",
+        }));
+
+        Assert.Equal(SettingNames.StorageTableServiceUri, ex.SettingName);
+    }
+
+    [Fact]
+    public void Read_ServiceUriOverPlainHttp_IsRefused()
+    {
+        var ex = Assert.Throws<InvalidSettingException>(() => Read(new()
+        {
+            [SettingNames.StorageAccountName] = "pxstore01",
+            [SettingNames.StorageQueueServiceUri] = "http://pxstore01.queue.core.windows.net",
+        }));
+
+        Assert.Equal(SettingNames.StorageQueueServiceUri, ex.SettingName);
+    }
+
+    [Fact]
+    public void Read_CustomHandlerPort_TurnsTheDispatcherOff()
+    {
+        var settings = Read(new() { [SettingNames.Storage] = Azurite, [SettingNames.CustomHandlerPort] = "7072" });
+
+        Assert.True(settings.IsCustomHandler);
+        Assert.False(settings.DispatcherEnabled);
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void Read_NoAdminKey_OpensAdminOnlyInDevelopment(bool development, bool expectedOpen)
+    {
+        var settings = Read(new() { [SettingNames.Storage] = Azurite }, development);
+
+        Assert.Equal(expectedOpen, settings.AllowAnonymousAdmin);
+    }
+
+    [Fact]
+    public void NeedsEmbeddedStorage_TrueOnlyWithoutAnyStorageSetting()
+    {
+        static bool Needs(Dictionary<string, string?> v) =>
+            PxSettings.NeedsEmbeddedStorage(new ConfigurationBuilder().AddInMemoryCollection(v.ToDictionary(kv => SettingNames.Key(kv.Key), kv => kv.Value)).Build());
+
+        Assert.True(Needs(new()));
+        Assert.True(Needs(new() { [SettingNames.Storage] = " " }));
+        Assert.False(Needs(new() { [SettingNames.Storage] = Azurite }));
+        Assert.False(Needs(new() { [SettingNames.StorageAccountName] = "pxstore01" }));
+    }
+}
