@@ -32,6 +32,9 @@ public sealed partial record PxSettings
     public int MaxDequeueCount { get; init; } = DefaultMaxDequeueCount;
 
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>First retry delay of a failed message in the standalone host; doubles per attempt (host.json's <c>visibilityTimeout</c> in Azure).</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
     public bool ConsoleTelemetry { get; init; }
     public string? ApplicationInsightsConnectionString { get; init; }
     public string? ApplicationInsightsAuthenticationString { get; init; }
@@ -82,6 +85,7 @@ public sealed partial record PxSettings
             DispatcherBatchSize = ParseInt(Get(SettingNames.DispatcherBatchSize), SettingNames.DispatcherBatchSize, 1, 32) ?? 16,
             MaxDequeueCount = ParseInt(Get(SettingNames.QueuesMaxDequeueCount), SettingNames.QueuesMaxDequeueCount, 1, 100) ?? DefaultMaxDequeueCount,
             VisibilityTimeout = ParseDuration(Get(SettingNames.QueuesVisibilityTimeout), SettingNames.QueuesVisibilityTimeout) ?? TimeSpan.FromMinutes(5),
+            RetryDelay = ParseDuration(Get(SettingNames.QueuesRetryDelay), SettingNames.QueuesRetryDelay, allowZero: true) ?? TimeSpan.FromSeconds(1),
             ConsoleTelemetry = ParseBool(Get(SettingNames.TelemetryConsoleExporter), SettingNames.TelemetryConsoleExporter) ?? isDevelopment,
             ApplicationInsightsConnectionString = Get(SettingNames.ApplicationInsightsConnectionString),
             ApplicationInsightsAuthenticationString = Get(SettingNames.ApplicationInsightsAuthenticationString),
@@ -193,16 +197,16 @@ public sealed partial record PxSettings
         : bool.TryParse(value, out var parsed) ? parsed
         : throw new InvalidSettingException(name, $"must be true or false; got '{value}'.");
 
-    private static TimeSpan? ParseDuration(string? value, string name)
+    private static TimeSpan? ParseDuration(string? value, string name, bool allowZero = false)
     {
         if (value is null)
         {
             return null;
         }
 
-        if (!TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var parsed) || parsed <= TimeSpan.Zero)
+        if (!TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var parsed) || parsed < TimeSpan.Zero || (parsed == TimeSpan.Zero && !allowZero))
         {
-            throw new InvalidSettingException(name, $"must be a positive duration such as 00:00:05; got '{value}'.");
+            throw new InvalidSettingException(name, $"must be a {(allowZero ? "non-negative" : "positive")} duration such as 00:00:05; got '{value}'.");
         }
 
         return parsed;

@@ -26,6 +26,7 @@ public static class SettingNames
     public const string DispatcherBatchSize = "Px__Dispatcher__BatchSize";
     public const string QueuesMaxDequeueCount = "Px__Queues__MaxDequeueCount";
     public const string QueuesVisibilityTimeout = "Px__Queues__VisibilityTimeout";
+    public const string QueuesRetryDelay = "Px__Queues__RetryDelay";
     public const string TelemetryConsoleExporter = "Px__Telemetry__ConsoleExporter";
 
     public const string ApplicationInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
@@ -41,7 +42,7 @@ public static class SettingNames
         Storage, StorageAccountName, StorageBlobServiceUri, StorageQueueServiceUri, StorageTableServiceUri,
         StorageCredential, StorageClientId, AdminKey, StoragePrefix, EmbeddedStorageDataPath, EmbeddedStorageInMemory,
         DispatcherEnabled, DispatcherPollInterval, DispatcherMaxPollInterval, DispatcherBatchSize,
-        QueuesMaxDequeueCount, QueuesVisibilityTimeout, TelemetryConsoleExporter,
+        QueuesMaxDequeueCount, QueuesVisibilityTimeout, QueuesRetryDelay, TelemetryConsoleExporter,
         ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString, CustomHandlerPort,
     ];
 }

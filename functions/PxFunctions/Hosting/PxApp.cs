@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PxFunctions.Configuration;
 using PxFunctions.Http;
 using PxFunctions.Storage;
@@ -92,7 +93,7 @@ public static class PxApp
 
         var services = builder.Services;
         services.AddSingleton(settings);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new StorageRequestCounter());
         services.AddSingleton(sp => new StorageAccount(settings.Storage, settings.StoragePrefix, sp.GetRequiredService<StorageRequestCounter>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().Names);
@@ -103,7 +104,6 @@ public static class PxApp
         services.AddSingleton<FunctionCatalog>();
         services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<PoisonMessageStore>();
-        services.AddSingleton<FunctionManifest>();
         services.AddStorageResource(StorageResource.Table(PoisonMessageStore.TableName));
         services.AddStorageResource(StorageResource.Table(TimerScheduler.TableName));
         services.AddStorageResource(StorageResource.Table(HeartbeatTimer.TableName));

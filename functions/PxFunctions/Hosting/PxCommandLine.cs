@@ -13,8 +13,9 @@ public static class PxCommandLine
             if (args is ["manifest", var directory, .. var rest])
             {
                 await using var manifestApp = await PxApp.BuildAsync(rest, forManifest: true);
-                await manifestApp.Services.GetRequiredService<FunctionManifest>().WriteAsync(directory, CancellationToken.None);
-                Console.WriteLine($"Wrote host.json and {manifestApp.Services.GetRequiredService<FunctionManifest>().Functions().Count} function folders to {Path.GetFullPath(directory)}.");
+                var manifest = FunctionManifest.For(manifestApp);
+                await manifest.WriteAsync(directory, CancellationToken.None);
+                Console.WriteLine($"Wrote host.json and {manifest.Functions().Count} function folders to {Path.GetFullPath(directory)}.");
                 return 0;
             }
 

@@ -11,11 +11,15 @@ namespace PxFunctions.Triggers;
 /// functions from <see cref="FunctionCatalog"/>, HTTP functions from the named endpoints under <c>/api</c> and
 /// <c>/runtime</c>. The deploy package's <c>function.json</c> files are written from this, so they cannot drift.
 /// </summary>
-public sealed class FunctionManifest(FunctionCatalog catalog, EndpointDataSource endpoints, StorageNames names)
+public sealed class FunctionManifest(FunctionCatalog catalog, IEnumerable<EndpointDataSource> endpoints, StorageNames names)
 {
+    /// <summary>The manifest of a built app (it need not be started).</summary>
+    public static FunctionManifest For(IEndpointRouteBuilder app) =>
+        new(app.ServiceProvider.GetRequiredService<FunctionCatalog>(), app.DataSources, app.ServiceProvider.GetRequiredService<StorageNames>());
+
     public IReadOnlyList<FunctionDefinition> Functions()
     {
-        var http = endpoints.Endpoints
+        var http = endpoints.SelectMany(source => source.Endpoints)
             .OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<InvocationEndpointMetadata>() is null && IsFunctionRoute(e.RoutePattern))
             .Select(ToHttpFunction);

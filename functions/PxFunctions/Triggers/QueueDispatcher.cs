@@ -64,8 +64,9 @@ public sealed class QueueDispatcher(
                 functionName, message.Body.ToString(), message.MessageId, message.DequeueCount, message.InsertedOn, stoppingToken);
             if (result.Outcome == InvocationOutcome.Failed)
             {
-                // Back off 1 s, 2 s, 4 s ... (at most the visibility timeout) before the next attempt.
-                var delay = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, message.DequeueCount - 1), settings.VisibilityTimeout.TotalSeconds));
+                // Back off RetryDelay x 1, 2, 4 ... (at most the visibility timeout) before the next attempt.
+                var delay = TimeSpan.FromSeconds(Math.Min(
+                    settings.RetryDelay.TotalSeconds * Math.Pow(2, message.DequeueCount - 1), settings.VisibilityTimeout.TotalSeconds));
                 await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: delay, cancellationToken: stoppingToken);
                 return;
             }

@@ -50,6 +50,10 @@ public sealed class AppHost : IAsyncDisposable
             [SettingNames.Key(SettingNames.AdminKey)] = AdminKey,
             [SettingNames.Key(SettingNames.DispatcherPollInterval)] = "00:00:00.050",
             [SettingNames.Key(SettingNames.DispatcherMaxPollInterval)] = "00:00:00.200",
+            // Expected failures (unreachable storage, poisoned messages) would drown the test output;
+            // PX_TEST_LOG_LEVEL=Information brings the app's logs back when a test needs explaining.
+            [SettingNames.Key(SettingNames.TelemetryConsoleExporter)] = "false",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("PX_TEST_LOG_LEVEL") ?? "None",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
