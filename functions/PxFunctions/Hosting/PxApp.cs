@@ -108,6 +108,7 @@ public static class PxApp
         services.AddStorageResource(StorageResource.Table(TimerScheduler.TableName));
         services.AddStorageResource(StorageResource.Table(HeartbeatTimer.TableName));
         services.AddTimerFunction<HeartbeatTimer>(HeartbeatTimer.FunctionName, HeartbeatTimer.Schedule);
+        services.AddPxRuntime();
 
         services.AddSingleton<StorageBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageBootstrap>());
@@ -126,6 +127,7 @@ public static class PxApp
         app.UseMiddleware<FunctionKeyMiddleware>();
 
         app.MapHealthApi();
+        app.MapDurableManagementApi();
         app.MapCustomHandlerApi();
 
         var startup = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PxFunctions");

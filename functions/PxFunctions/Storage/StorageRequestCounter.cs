@@ -30,6 +30,12 @@ public sealed class StorageRequestCounter
     /// </summary>
     public Action<StorageService, HttpMessage>? BeforeSend { get; set; }
 
+    /// <summary>
+    /// Called after each response arrives. Tests throw here to model a crash after storage applied a write but
+    /// before the caller learned of it.
+    /// </summary>
+    public Action<StorageService, HttpMessage>? AfterSend { get; set; }
+
     /// <summary>The pipeline policy to add to one service client's options.</summary>
     public HttpPipelinePolicy PolicyFor(StorageService service) => new CountingPolicy(this, service);
 
@@ -39,12 +45,14 @@ public sealed class StorageRequestCounter
         {
             Count(message);
             ProcessNext(message, pipeline);
+            counter.AfterSend?.Invoke(service, message);
         }
 
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
             Count(message);
-            return ProcessNextAsync(message, pipeline);
+            await ProcessNextAsync(message, pipeline);
+            counter.AfterSend?.Invoke(service, message);
         }
 
         private void Count(HttpMessage message)

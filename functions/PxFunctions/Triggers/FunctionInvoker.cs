@@ -56,7 +56,8 @@ public sealed class FunctionInvoker(
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            if (dequeueCount < settings.MaxDequeueCount)
+            // A message that does not parse will never parse: poison it at once instead of retrying it.
+            if (dequeueCount < settings.MaxDequeueCount && ex is not FormatException)
             {
                 logger.LogWarning(ex, "{Function} failed attempt {Attempt} of {Max} for message {MessageId}", functionName, dequeueCount, settings.MaxDequeueCount, messageId);
                 log.Add($"Attempt {dequeueCount} failed: {ex.GetType().Name}: {ex.Message}");

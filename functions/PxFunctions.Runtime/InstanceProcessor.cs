@@ -1,0 +1,346 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+
+namespace PxFunctions.Runtime;
+
+/// <summary>What processing one instance message did (for logs, tests and benchmarks).</summary>
+public enum ProcessOutcome
+{
+    Applied,
+    Duplicate,
+    Buffered,
+    Late,
+    StaleTimer,
+    TimerHopped,
+    Ignored,
+}
+
+/// <summary>
+/// Applies one instance-queue message with the commit protocol described in this folder's README:
+/// load the state row, compute the transition (pure), commit state + event marker + outbox rows in one
+/// entity-group transaction guarded by the row's ETag, hand the outbox on, and only then return so the caller
+/// deletes the message. Any number of workers may run this concurrently for the same instance.
+/// </summary>
+public sealed class InstanceProcessor(
+    InstanceStore store,
+    OutboxRelay relay,
+    IEnumerable<IInstanceHandler> handlers,
+    RuntimeOptions options,
+    TimeProvider time,
+    ILogger<InstanceProcessor> logger)
+{
+    private readonly Dictionary<string, IInstanceHandler> _handlers = handlers.ToDictionary(h => h.Name, StringComparer.Ordinal);
+
+    public async Task<ProcessOutcome> ProcessAsync(string messageText, CancellationToken cancellationToken)
+    {
+        var message = InstanceMessage.Parse(messageText);
+        var now = time.GetUtcNow();
+        if (message.Kind == InstanceMessageKind.Timer && message.Due is { } due && due > now)
+        {
+            // Arrived before its time: a timer longer than a queue message can stay hidden. Re-queue it.
+            await relay.EnqueueTimerAsync(message with { Hops = message.Hops + 1 }, cancellationToken);
+            return ProcessOutcome.TimerHopped;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var record = await store.GetAsync(message.InstanceId, cancellationToken);
+            var decision = Decide(record, message);
+            switch (decision)
+            {
+                case Decision.Buffer:
+                    await store.AddIfAbsentAsync(BufferedRow(message), cancellationToken);
+
+                    // The start or resume may have committed (and drained) between our read and our write:
+                    // then nobody else will re-queue this row, so do it here.
+                    if (await store.GetAsync(message.InstanceId, cancellationToken) is { Status: RuntimeStatus.Running })
+                    {
+                        await DrainBufferAsync(message.InstanceId, cancellationToken);
+                    }
+
+                    return ProcessOutcome.Buffered;
+                case Decision.RecordLate:
+                    await store.AddIfAbsentAsync(LateRow(message, record!.Status), cancellationToken);
+                    logger.LogInformation("Event {EventId} for {Status} instance {InstanceId} recorded, not applied", message.EventId, record.Status, message.InstanceId);
+                    return ProcessOutcome.Late;
+                case Decision.Redrive:
+                    await RedriveAsync(record!, cancellationToken);
+                    return ProcessOutcome.Duplicate;
+                case Decision.StaleTimer:
+                    return ProcessOutcome.StaleTimer;
+                case Decision.Ignore:
+                    return ProcessOutcome.Ignored;
+            }
+
+            var (next, outbox, drain) = Transition(record, message, time.GetUtcNow());
+            var actions = new List<TableTransactionAction>(outbox.Count + 2)
+            {
+                // First, so a redelivered event fails the whole transaction here, before anything else is written.
+                new(TableTransactionActionType.Add, new TableEntity(message.InstanceId, InstanceKeys.Marker(message.EventId)) { ["Version"] = next.Version }),
+                record is null
+                    ? new(TableTransactionActionType.Add, next.ToEntity())
+                    : new(TableTransactionActionType.UpdateReplace, next.ToEntity(), record.ETag),
+            };
+            actions.AddRange(outbox.Select(o => new TableTransactionAction(TableTransactionActionType.Add, o.ToEntity())));
+
+            try
+            {
+                await store.CommitAsync(actions, cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
+            {
+                // Applied before (its marker exists) though the recent-event list no longer shows it.
+                await RedriveAsync((await store.GetAsync(message.InstanceId, cancellationToken))!, cancellationToken);
+                return ProcessOutcome.Duplicate;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < options.MaxCommitAttempts)
+            {
+                // Another worker committed first; reload and apply again on the new state.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken);
+                continue;
+            }
+
+            await relay.HandOnAsync(message.InstanceId, outbox, cancellationToken);
+            if (drain)
+            {
+                await DrainBufferAsync(message.InstanceId, cancellationToken);
+            }
+
+            return ProcessOutcome.Applied;
+        }
+    }
+
+    private enum Decision
+    {
+        Apply,
+        Buffer,
+        RecordLate,
+        Redrive,
+        StaleTimer,
+        Ignore,
+    }
+
+    private static Decision Decide(InstanceRecord? record, InstanceMessage message)
+    {
+        var notStarted = record is null || record.Status == RuntimeStatus.Pending;
+        if (notStarted)
+        {
+            // Until the start is applied, everything else waits in the instance's buffer (a reply can race its start).
+            return message.Kind == InstanceMessageKind.Start ? Decision.Apply : Decision.Buffer;
+        }
+
+        if (record!.RecentEvents.Contains(message.EventId))
+        {
+            return Decision.Redrive;
+        }
+
+        if (message.Kind == InstanceMessageKind.Start)
+        {
+            return Decision.Ignore;
+        }
+
+        if (record.Status.IsTerminal())
+        {
+            return message.Kind is InstanceMessageKind.Event ? Decision.RecordLate : Decision.Ignore;
+        }
+
+        return message.Kind switch
+        {
+            InstanceMessageKind.Timer when !record.Timers.TryGetValue(message.Name ?? "", out var t) || t.Id != message.TimerId => Decision.StaleTimer,
+            InstanceMessageKind.Event or InstanceMessageKind.Timer when record.Status == RuntimeStatus.Suspended => Decision.Buffer,
+            InstanceMessageKind.Suspend when record.Status == RuntimeStatus.Suspended => Decision.Ignore,
+            InstanceMessageKind.Resume when record.Status != RuntimeStatus.Suspended => Decision.Ignore,
+            _ => Decision.Apply,
+        };
+    }
+
+    /// <summary>The new state row, the outbox rows to commit with it, and whether buffered events should be re-queued.</summary>
+    private (InstanceRecord Next, List<OutboxRow> Outbox, bool Drain) Transition(InstanceRecord? record, InstanceMessage message, DateTimeOffset now)
+    {
+        var version = (record?.Version ?? 0) + 1;
+        var recent = (record?.RecentEvents ?? []).Append(message.EventId).TakeLast(InstanceRecord.RecentEventCapacity).ToList();
+        var current = record ?? new InstanceRecord
+        {
+            InstanceId = message.InstanceId,
+            Name = message.Name ?? "",
+            Input = message.Data,
+            CreatedTime = now,
+        };
+
+        switch (message.Kind)
+        {
+            case InstanceMessageKind.Terminate:
+                return (current with
+                {
+                    Status = RuntimeStatus.Terminated,
+                    Output = message.Data,
+                    Timers = new Dictionary<string, TimerEntry>(),
+                    Version = version,
+                    RecentEvents = recent,
+                    LastUpdatedTime = now,
+                }, [], false);
+            case InstanceMessageKind.Suspend:
+                return (current with { Status = RuntimeStatus.Suspended, Version = version, RecentEvents = recent, LastUpdatedTime = now }, [], false);
+            case InstanceMessageKind.Resume:
+                return (current with { Status = RuntimeStatus.Running, Version = version, RecentEvents = recent, LastUpdatedTime = now }, [], true);
+        }
+
+        var timers = new Dictionary<string, TimerEntry>(current.Timers);
+        InstanceEvent instanceEvent;
+        if (message.Kind == InstanceMessageKind.Timer)
+        {
+            timers.Remove(message.Name!);
+            instanceEvent = new InstanceEvent(InstanceEventKind.Timer, message.EventId, message.Name!, null, message.Due ?? now);
+        }
+        else if (message.Kind == InstanceMessageKind.Start)
+        {
+            instanceEvent = new InstanceEvent(InstanceEventKind.Start, message.EventId, InstanceEvent.StartName, current.Input, message.At);
+        }
+        else
+        {
+            instanceEvent = new InstanceEvent(InstanceEventKind.External, message.EventId, message.Name ?? "", message.Data, message.At);
+        }
+
+        var next = current with
+        {
+            Status = RuntimeStatus.Running,
+            Version = version,
+            RecentEvents = recent,
+            LastUpdatedTime = now,
+        };
+        var outbox = new List<OutboxRow>();
+        try
+        {
+            if (!_handlers.TryGetValue(current.Name, out var handler))
+            {
+                throw new InvalidOperationException($"No handler is registered for instances named '{current.Name}'.");
+            }
+
+            var view = new InstanceView(current.InstanceId, current.State, current.Input, now, timers.ToDictionary(t => t.Key, t => t.Value.Due));
+            var transition = handler.Apply(view, instanceEvent);
+            next = ApplyEffects(next with { State = transition.State }, transition.Effects, timers, outbox);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Handlers are deterministic: retrying would fail the same way. Fail the instance and say why.
+            logger.LogError(ex, "Instance {InstanceId} failed applying {Kind} {EventId}", current.InstanceId, message.Kind, message.EventId);
+            outbox.Clear();
+            next = current with
+            {
+                Status = RuntimeStatus.Failed,
+                Output = $"{ex.GetType().Name}: {ex.Message}",
+                Timers = new Dictionary<string, TimerEntry>(),
+                Version = version,
+                RecentEvents = recent,
+                LastUpdatedTime = now,
+            };
+        }
+
+        return (next, outbox, message.Kind == InstanceMessageKind.Start);
+    }
+
+    private static InstanceRecord ApplyEffects(InstanceRecord next, IReadOnlyList<InstanceEffect> effects, Dictionary<string, TimerEntry> timers, List<OutboxRow> outbox)
+    {
+        if (effects.Count > InstanceLimits.MaxEffectsPerTransition)
+        {
+            throw new InvalidOperationException($"A transition may have at most {InstanceLimits.MaxEffectsPerTransition} effects; it had {effects.Count}.");
+        }
+
+        if (next.State is { Length: > InstanceLimits.MaxStateChars })
+        {
+            throw new InvalidOperationException($"Instance state may be at most {InstanceLimits.MaxStateChars} characters; it was {next.State.Length}.");
+        }
+
+        var id = next.InstanceId;
+        for (var i = 0; i < effects.Count; i++)
+        {
+            if (next.Status.IsTerminal())
+            {
+                throw new InvalidOperationException($"Effect {i} ({effects[i].GetType().Name}) follows the instance's completion; completion must be last.");
+            }
+
+            switch (effects[i])
+            {
+                case SendMessage send:
+                    outbox.Add(new OutboxRow(id, InstanceKeys.Outbox(next.Version, i), OutboxRow.SendKind, $"{id}/{next.Version}/{i}", send.Channel, send.Payload, null, null, null));
+                    break;
+                case StartTimer start:
+                    timers[start.Name] = new TimerEntry(Guid.NewGuid().ToString("N"), start.DueAt);
+                    if (timers.Count > InstanceLimits.MaxTimers)
+                    {
+                        throw new InvalidOperationException($"An instance may hold at most {InstanceLimits.MaxTimers} timers.");
+                    }
+
+                    break;
+                case CancelTimer cancel:
+                    timers.Remove(cancel.Name);
+                    break;
+                case SetCustomStatus status:
+                    next = next with { CustomStatus = status.Json };
+                    break;
+                case CompleteInstance complete:
+                    next = next with { Status = RuntimeStatus.Completed, Output = complete.Output };
+                    timers.Clear();
+                    break;
+                case FailInstance fail:
+                    next = next with { Status = RuntimeStatus.Failed, Output = fail.Reason };
+                    timers.Clear();
+                    break;
+                default:
+                    throw new InvalidOperationException($"Unknown effect {effects[i].GetType().Name}.");
+            }
+        }
+
+        // Only timers still held after the whole transition get a message: one started and cancelled at once never fires.
+        var index = effects.Count;
+        foreach (var (name, entry) in timers.Where(t => !next.Timers.TryGetValue(t.Key, out var old) || old.Id != t.Value.Id))
+        {
+            outbox.Add(new OutboxRow(id, InstanceKeys.Outbox(next.Version, index++), OutboxRow.TimerKind, null, null, null, name, entry.Id, entry.Due));
+        }
+
+        return next with { Timers = timers };
+    }
+
+    /// <summary>
+    /// A redelivered message: its transition is committed, but the worker that committed it may have stopped before
+    /// handing on the outbox or re-queuing buffered events. Finish both (each is idempotent).
+    /// </summary>
+    private async Task RedriveAsync(InstanceRecord record, CancellationToken cancellationToken)
+    {
+        var rows = await store.RangeAsync(record.InstanceId, InstanceKeys.OutboxPrefix, 1000, cancellationToken);
+        await relay.HandOnAsync(record.InstanceId, rows.Select(OutboxRow.FromEntity).ToList(), cancellationToken);
+        if (record.Status == RuntimeStatus.Running)
+        {
+            await DrainBufferAsync(record.InstanceId, cancellationToken);
+        }
+    }
+
+    /// <summary>Re-queues events that waited for the start or the resume, oldest first, then deletes their rows.</summary>
+    private async Task DrainBufferAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var rows = await store.RangeAsync(instanceId, InstanceKeys.BufferPrefix, options.MaxDrainPerMessage, cancellationToken);
+        foreach (var row in rows)
+        {
+            await relay.EnqueueAsync(row.GetString("Message")!, cancellationToken);
+        }
+
+        await store.DeleteAllAsync(instanceId, rows.Select(r => r.RowKey).ToList(), cancellationToken);
+    }
+
+    private TableEntity BufferedRow(InstanceMessage message) =>
+        new(message.InstanceId, InstanceKeys.Buffer(time.GetUtcNow(), message.EventId))
+        {
+            ["Message"] = message.ToJson(),
+            ["EventId"] = message.EventId,
+            ["Kind"] = message.Kind.ToString(),
+        };
+
+    private TableEntity LateRow(InstanceMessage message, RuntimeStatus status) =>
+        new(message.InstanceId, InstanceKeys.Late(message.EventId))
+        {
+            ["Message"] = message.ToJson(),
+            ["EventId"] = message.EventId,
+            ["InstanceStatus"] = status.ToString(),
+            ["ReceivedAt"] = time.GetUtcNow(),
+        };
+}

@@ -1,0 +1,84 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace PxFunctions.Runtime;
+
+/// <summary>Reads and writes an instance's partition. Thin on purpose: the protocol lives in <see cref="InstanceProcessor"/>.</summary>
+public sealed class InstanceStore(RuntimeStorage storage)
+{
+    private TableClient Table => storage.Instances;
+
+    public async Task<InstanceRecord?> GetAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var response = await Table.GetEntityIfExistsAsync<TableEntity>(instanceId, InstanceRecord.RowKey, cancellationToken: cancellationToken);
+        return response.HasValue ? InstanceRecord.FromEntity(response.Value!) : null;
+    }
+
+    /// <summary>Rows of one kind (outbox, buffered) in key order.</summary>
+    public async Task<List<TableEntity>> RangeAsync(string instanceId, string prefix, int max, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {instanceId} and RowKey ge {prefix} and RowKey lt {InstanceKeys.End(prefix)}");
+        var rows = new List<TableEntity>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+            if (rows.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>Adds a row unless one with the same key exists (buffered and late events are idempotent by key).</summary>
+    public async Task AddIfAbsentAsync(TableEntity entity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.AddEntityAsync(entity, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Already recorded by an earlier delivery.
+        }
+    }
+
+    /// <summary>Commits one entity-group transaction (at most 100 operations, one partition).</summary>
+    public Task CommitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken) =>
+        Table.SubmitTransactionAsync(actions, cancellationToken);
+
+    /// <summary>Deletes rows, ignoring rows another worker already deleted.</summary>
+    public async Task DeleteAllAsync(string instanceId, IReadOnlyList<string> rowKeys, CancellationToken cancellationToken)
+    {
+        if (rowKeys.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var chunk in rowKeys.Chunk(100))
+            {
+                await Table.SubmitTransactionAsync(
+                    chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(instanceId, k), ETag.All)),
+                    cancellationToken);
+            }
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        {
+            // A concurrent re-drive deleted some; delete the rest one by one.
+            foreach (var key in rowKeys)
+            {
+                try
+                {
+                    await Table.DeleteEntityAsync(instanceId, key, ETag.All, cancellationToken);
+                }
+                catch (RequestFailedException notFound) when (notFound.Status == 404)
+                {
+                    // Gone already.
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+
+namespace PxFunctions.Runtime;
+
+/// <summary>The table and queues the runtime owns.</summary>
+/// <param name="Instances">One partition per instance: state row, event markers, outbox, buffered and late events.</param>
+/// <param name="Events">Everything that changes an instance: starts, events, timers, control operations.</param>
+/// <param name="Outbox">Sends handed on by committed transitions, for the effect dispatcher.</param>
+/// <param name="Effects">The default effect sink's log of dispatched sends (one row per effect id).</param>
+public sealed record RuntimeStorage(TableClient Instances, QueueClient Events, QueueClient Outbox, TableClient Effects)
+{
+    /// <summary>Logical names (the app adds its storage prefix).</summary>
+    public const string InstancesTable = "Instances";
+    public const string EffectsTable = "Effects";
+    public const string EventsQueue = "events";
+    public const string OutboxQueue = "outbox";
+}
+
+/// <summary>Tuning of the runtime; the defaults suit Azure Storage.</summary>
+public sealed record RuntimeOptions
+{
+    /// <summary>A queue message stays hidden at most 7 days; longer timers are re-queued ("hop") within this.</summary>
+    public TimeSpan MaxTimerHop { get; init; } = TimeSpan.FromDays(7) - TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Maps a delay on the runtime's clock to a queue visibility timeout. Identity (rounded up to whole seconds,
+    /// the queue's resolution, so a timer never fires early) except in tests that compress time.
+    /// </summary>
+    public Func<TimeSpan, TimeSpan> TimerVisibility { get; init; } = delay => TimeSpan.FromSeconds(Math.Ceiling(Math.Max(0, delay.TotalSeconds)));
+
+    /// <summary>How often a commit that lost an optimistic-concurrency race is retried before the message is retried.</summary>
+    public int MaxCommitAttempts { get; init; } = 25;
+
+    /// <summary>Buffered events re-queued per start or resume; more are re-queued by the next message.</summary>
+    public int MaxDrainPerMessage { get; init; } = 200;
+}

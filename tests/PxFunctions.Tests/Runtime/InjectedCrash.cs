@@ -1,0 +1,47 @@
+using PxFunctions.Storage;
+
+namespace PxFunctions.Tests.Runtime;
+
+/// <summary>A failure the storage client does not retry: it models the worker process dying at that call.</summary>
+public sealed class InjectedCrashException(string message) : Exception(message);
+
+/// <summary>Makes the k-th counted storage call crash, before the request is sent or after its response arrived.</summary>
+public sealed class CrashInjector
+{
+    private long _calls;
+    private long _crashAt;
+    private bool _afterSend;
+
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public bool Fired { get; private set; }
+
+    public void Attach(StorageRequestCounter counter)
+    {
+        counter.BeforeSend = (_, _) =>
+        {
+            var call = Interlocked.Increment(ref _calls);
+            if (call == Interlocked.Read(ref _crashAt) && !_afterSend)
+            {
+                Fired = true;
+                throw new InjectedCrashException($"crash before call {call}");
+            }
+        };
+        counter.AfterSend = (_, _) =>
+        {
+            if (_afterSend && Interlocked.Read(ref _calls) == Interlocked.Read(ref _crashAt) && !Fired)
+            {
+                Fired = true;
+                throw new InjectedCrashException($"crash after call {_crashAt}");
+            }
+        };
+    }
+
+    public void Arm(long crashAt, bool afterSend)
+    {
+        Interlocked.Exchange(ref _calls, 0);
+        Fired = false;
+        _afterSend = afterSend;
+        Interlocked.Exchange(ref _crashAt, crashAt);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Logging.Abstractions;
+using PxFunctions.Configuration;
+using PxFunctions.Runtime;
+using PxFunctions.Storage;
+using PxFunctions.Tests.Infrastructure;
+
+namespace PxFunctions.Tests.Runtime;
+
+/// <summary>
+/// The runtime wired by hand against the test run's storage under a fresh prefix, with workers that play the
+/// Functions host: take messages, call the processor or dispatcher, delete on success, make the message visible
+/// again at once on failure (a crash). The host's own queue calls go through clients that are not counted, so a
+/// failure injected at the k-th counted call always lands inside the runtime.
+/// </summary>
+public sealed class RuntimeHarness
+{
+    private readonly QueueClient _hostEvents;
+    private readonly QueueClient _hostOutbox;
+
+    private RuntimeHarness(StorageAccount account, StorageAccount hostAccount, RuntimeStorage storage, TimeProvider time, RuntimeOptions options, IInstanceHandler[] handlers)
+    {
+        Account = account;
+        Storage = storage;
+        Time = time;
+        Store = new InstanceStore(storage);
+        Relay = new OutboxRelay(storage, Store, options, time);
+        Processor = new InstanceProcessor(Store, Relay, handlers, options, time, NullLogger<InstanceProcessor>.Instance);
+        Client = new InstanceClient(storage, Store, Relay, handlers, time);
+        Sink = new EffectLogSink(storage, time);
+        Dispatcher = new EffectDispatcher(Sink);
+        _hostEvents = hostAccount.Queue(RuntimeStorage.EventsQueue);
+        _hostOutbox = hostAccount.Queue(RuntimeStorage.OutboxQueue);
+    }
+
+    public StorageAccount Account { get; }
+    public RuntimeStorage Storage { get; }
+    public TimeProvider Time { get; }
+    public InstanceStore Store { get; }
+    public OutboxRelay Relay { get; }
+    public InstanceProcessor Processor { get; }
+    public InstanceClient Client { get; }
+    public EffectLogSink Sink { get; }
+    public EffectDispatcher Dispatcher { get; }
+    public StorageRequestCounter Counter => Account.Counter;
+
+    /// <summary>Every outcome the workers saw, with the clock's time when it happened.</summary>
+    public ConcurrentQueue<(ProcessOutcome Outcome, DateTimeOffset At)> Outcomes { get; } = new();
+
+    /// <summary>How many times processing threw (injected crashes included).</summary>
+    public int Failures => _failures;
+
+    private int _failures;
+
+    public static async Task<RuntimeHarness> CreateAsync(StorageFixture fixture, TimeProvider? time = null, RuntimeOptions? options = null, params IInstanceHandler[] handlers)
+    {
+        var prefix = StorageFixture.NewPrefix();
+        var settings = new StorageSettings { ConnectionString = fixture.ConnectionString };
+        var account = new StorageAccount(settings, prefix);
+        var host = new StorageAccount(settings, prefix);
+        var storage = new RuntimeStorage(
+            account.Table(RuntimeStorage.InstancesTable), account.Queue(RuntimeStorage.EventsQueue), account.Queue(RuntimeStorage.OutboxQueue), account.Table(RuntimeStorage.EffectsTable));
+        var ct = TestContext.Current.CancellationToken;
+        await host.Table(RuntimeStorage.InstancesTable).CreateIfNotExistsAsync(ct);
+        await host.Table(RuntimeStorage.EffectsTable).CreateIfNotExistsAsync(ct);
+        await host.Queue(RuntimeStorage.EventsQueue).CreateIfNotExistsAsync(cancellationToken: ct);
+        await host.Queue(RuntimeStorage.OutboxQueue).CreateIfNotExistsAsync(cancellationToken: ct);
+        return new RuntimeHarness(account, host, storage, time ?? TimeProvider.System, options ?? new RuntimeOptions(), handlers.Length == 0 ? [new SampleHandler()] : handlers);
+    }
+
+    /// <summary>Calls a client operation the way a caller that retries on errors would (crashes are injected there too).</summary>
+    public async Task<T> RetryAsync<T>(Func<Task<T>> operation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation();
+            }
+            catch (Exception) when (attempt < 5)
+            {
+                Interlocked.Increment(ref _failures);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="workers"/> workers until <paramref name="done"/> holds and (with <paramref name="drain"/>)
+    /// the queues hold no message, hidden timers included; fails the test when the time runs out.
+    /// </summary>
+    public async Task RunUntilAsync(Func<Task<bool>> done, int workers = 2, int timeoutMs = 60_000, bool drain = true)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var running = Enumerable.Range(0, workers).Select(_ => WorkAsync(stop.Token)).ToList();
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        try
+        {
+            while (true)
+            {
+                if (await done() && (!drain || await QueuesEmptyAsync()))
+                {
+                    return;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "The runtime did not reach the expected state in time.");
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(running);
+        }
+    }
+
+    /// <summary>Runs workers for a fixed real time (to show that something does <em>not</em> happen).</summary>
+    public Task RunForAsync(TimeSpan duration, int workers = 2)
+    {
+        var until = DateTime.UtcNow + duration;
+        return RunUntilAsync(() => Task.FromResult(DateTime.UtcNow >= until), workers, (int)duration.TotalMilliseconds + 30_000, drain: false);
+    }
+
+    public async Task<bool> QueuesEmptyAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var events = await _hostEvents.GetPropertiesAsync(ct);
+        var outbox = await _hostOutbox.GetPropertiesAsync(ct);
+        return events.Value.ApproximateMessagesCount == 0 && outbox.Value.ApproximateMessagesCount == 0;
+    }
+
+    private async Task WorkAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var worked = await DrainOnceAsync(_hostEvents, async text => Outcomes.Enqueue((await Processor.ProcessAsync(text, CancellationToken.None), Time.GetUtcNow())))
+                    | await DrainOnceAsync(_hostOutbox, text => Dispatcher.DispatchAsync(text, CancellationToken.None));
+                if (!worked)
+                {
+                    await Task.Delay(20, stop);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> DrainOnceAsync(QueueClient queue, Func<string, Task> handle)
+    {
+        var messages = (await queue.ReceiveMessagesAsync(16, TimeSpan.FromSeconds(30))).Value;
+        await Task.WhenAll(messages.Select(async m =>
+        {
+            try
+            {
+                await handle(m.Body.ToString());
+                await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+            }
+            catch (Exception)
+            {
+                // A crash: the host would retry the message; make it visible again at once.
+                Interlocked.Increment(ref _failures);
+                await queue.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+            }
+        }));
+        return messages.Length > 0;
+    }
+
+    /// <summary>The sample handler's applied list for an instance.</summary>
+    public async Task<IReadOnlyList<string>> AppliedAsync(string instanceId) =>
+        SampleHandler.Applied((await Store.GetAsync(instanceId, CancellationToken.None))?.State);
+
+    /// <summary>Effects the sink recorded for an instance.</summary>
+    public async Task<List<string>> EffectsAsync(string instanceId)
+    {
+        var rows = new List<string>();
+        await foreach (var row in Storage.Effects.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == instanceId))
+        {
+            rows.Add(row.GetString("Payload") ?? "");
+        }
+
+        return rows;
+    }
+
+    public async Task<RuntimeStatus?> StatusAsync(string instanceId) =>
+        (await Store.GetAsync(instanceId, CancellationToken.None))?.Status;
+}
