@@ -83,7 +83,7 @@ public sealed class InstanceLifecycleTests(StorageFixture storage)
         await h.RunUntilAsync(async () => h.Outcomes.Any(o => o.Outcome == ProcessOutcome.Late));
 
         Assert.DoesNotContain("late:late-1", await h.AppliedAsync(id));
-        var late = await h.Store.RangeAsync(id, InstanceKeys.LatePrefix, 10, None);
+        var late = await h.RowsAsync(id, InstanceKeys.LatePrefix);
         Assert.Equal("late-1", Assert.Single(late).GetString("EventId"));
         Assert.Equal(OperationResult.Gone, await h.Client.RaiseEventAsync(id, "x", null, null, requireExisting: true, None));
         Assert.Equal(OperationResult.NotFound, await h.Client.RaiseEventAsync(Id(), "x", null, null, requireExisting: true, None));

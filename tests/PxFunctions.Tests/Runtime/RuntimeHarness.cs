@@ -19,8 +19,14 @@ public sealed class RuntimeHarness
     private readonly QueueClient _hostEvents;
     private readonly QueueClient _hostOutbox;
 
+    private readonly RuntimeStorage _hostStorage;
+    private readonly InstanceStore _hostStore;
+
     private RuntimeHarness(StorageAccount account, StorageAccount hostAccount, RuntimeStorage storage, TimeProvider time, RuntimeOptions options, IInstanceHandler[] handlers)
     {
+        // The harness's own reads (checks, polling) must not count as the runtime's calls, nor crash.
+        _hostStorage = RuntimeStorageOf(hostAccount);
+        _hostStore = new InstanceStore(_hostStorage);
         Account = account;
         Storage = storage;
         Time = time;
@@ -59,8 +65,7 @@ public sealed class RuntimeHarness
         var settings = new StorageSettings { ConnectionString = fixture.ConnectionString };
         var account = new StorageAccount(settings, prefix);
         var host = new StorageAccount(settings, prefix);
-        var storage = new RuntimeStorage(
-            account.Table(RuntimeStorage.InstancesTable), account.Queue(RuntimeStorage.EventsQueue), account.Queue(RuntimeStorage.OutboxQueue), account.Table(RuntimeStorage.EffectsTable));
+        var storage = RuntimeStorageOf(account);
         var ct = TestContext.Current.CancellationToken;
         await host.Table(RuntimeStorage.InstancesTable).CreateIfNotExistsAsync(ct);
         await host.Table(RuntimeStorage.EffectsTable).CreateIfNotExistsAsync(ct);
@@ -68,6 +73,15 @@ public sealed class RuntimeHarness
         await host.Queue(RuntimeStorage.OutboxQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         return new RuntimeHarness(account, host, storage, time ?? TimeProvider.System, options ?? new RuntimeOptions(), handlers.Length == 0 ? [new SampleHandler()] : handlers);
     }
+
+    private static RuntimeStorage RuntimeStorageOf(StorageAccount account) => new(
+        account.Table(RuntimeStorage.InstancesTable), account.Queue(RuntimeStorage.EventsQueue), account.Queue(RuntimeStorage.OutboxQueue), account.Table(RuntimeStorage.EffectsTable));
+
+    /// <summary>Reads an instance's state row without touching the runtime's counted clients.</summary>
+    public Task<InstanceRecord?> ReadAsync(string instanceId) => _hostStore.GetAsync(instanceId, CancellationToken.None);
+
+    /// <summary>Rows of one kind in an instance's partition, read without the runtime's counted clients.</summary>
+    public Task<List<Azure.Data.Tables.TableEntity>> RowsAsync(string instanceId, string prefix) => _hostStore.RangeAsync(instanceId, prefix, 1000, CancellationToken.None);
 
     /// <summary>Calls a client operation the way a caller that retries on errors would (crashes are injected there too).</summary>
     public async Task<T> RetryAsync<T>(Func<Task<T>> operation)
@@ -171,13 +185,13 @@ public sealed class RuntimeHarness
 
     /// <summary>The sample handler's applied list for an instance.</summary>
     public async Task<IReadOnlyList<string>> AppliedAsync(string instanceId) =>
-        SampleHandler.Applied((await Store.GetAsync(instanceId, CancellationToken.None))?.State);
+        SampleHandler.Applied((await ReadAsync(instanceId))?.State);
 
     /// <summary>Effects the sink recorded for an instance.</summary>
     public async Task<List<string>> EffectsAsync(string instanceId)
     {
         var rows = new List<string>();
-        await foreach (var row in Storage.Effects.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == instanceId))
+        await foreach (var row in _hostStorage.Effects.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == instanceId))
         {
             rows.Add(row.GetString("Payload") ?? "");
         }
@@ -186,5 +200,5 @@ public sealed class RuntimeHarness
     }
 
     public async Task<RuntimeStatus?> StatusAsync(string instanceId) =>
-        (await Store.GetAsync(instanceId, CancellationToken.None))?.Status;
+        (await ReadAsync(instanceId))?.Status;
 }
