@@ -194,6 +194,7 @@ public sealed class InstanceClient(RuntimeStorage storage, InstanceStore store, 
 
     private Task EnqueueStartAsync(InstanceRecord pending, CancellationToken cancellationToken) =>
         relay.EnqueueAsync(
+            pending.InstanceId,
             new InstanceMessage
             {
                 Kind = InstanceMessageKind.Start,
@@ -207,6 +208,7 @@ public sealed class InstanceClient(RuntimeStorage storage, InstanceStore store, 
 
     private Task EnqueueAsync(InstanceMessageKind kind, string instanceId, string eventId, string? name, string? data, CancellationToken cancellationToken) =>
         relay.EnqueueAsync(
+            instanceId,
             new InstanceMessage { Kind = kind, InstanceId = instanceId, EventId = eventId, Name = name, Data = data, At = time.GetUtcNow() }.ToJson(),
             cancellationToken);
 }

@@ -91,8 +91,17 @@ public sealed record EffectMessage(
 {
     public string ToJson() => JsonSerializer.Serialize(this);
 
-    public static EffectMessage Parse(string json) =>
-        JsonSerializer.Deserialize<EffectMessage>(json) is { EffectId.Length: > 0, InstanceId.Length: > 0 } m
-            ? m
-            : throw new FormatException("An effect message needs an effect id and an instance id.");
+    public static EffectMessage Parse(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<EffectMessage>(json) is { EffectId.Length: > 0, InstanceId.Length: > 0 } m
+                ? m
+                : throw new FormatException("An effect message needs an effect id and an instance id.");
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"Not an effect message: {ex.Message}", ex);
+        }
+    }
 }

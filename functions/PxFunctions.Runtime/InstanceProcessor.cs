@@ -30,6 +30,7 @@ public sealed class InstanceProcessor(
     ILogger<InstanceProcessor> logger)
 {
     private readonly Dictionary<string, IInstanceHandler> _handlers = handlers.ToDictionary(h => h.Name, StringComparer.Ordinal);
+    private readonly InstanceLocks _locks = new();
 
     public async Task<ProcessOutcome> ProcessAsync(string messageText, CancellationToken cancellationToken)
     {
@@ -42,6 +43,7 @@ public sealed class InstanceProcessor(
             return ProcessOutcome.TimerHopped;
         }
 
+        using var _ = await _locks.AcquireAsync(message.InstanceId, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             var record = await store.GetAsync(message.InstanceId, cancellationToken);
@@ -321,7 +323,7 @@ public sealed class InstanceProcessor(
         var rows = await store.RangeAsync(instanceId, InstanceKeys.BufferPrefix, options.MaxDrainPerMessage, cancellationToken);
         foreach (var row in rows)
         {
-            await relay.EnqueueAsync(row.GetString("Message")!, cancellationToken);
+            await relay.EnqueueAsync(instanceId, row.GetString("Message")!, cancellationToken);
         }
 
         await store.DeleteAllAsync(instanceId, rows.Select(r => r.RowKey).ToList(), cancellationToken);

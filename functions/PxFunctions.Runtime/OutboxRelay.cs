@@ -1,3 +1,5 @@
+using Azure.Data.Tables;
+
 namespace PxFunctions.Runtime;
 
 /// <summary>
@@ -18,7 +20,7 @@ public sealed class OutboxRelay(RuntimeStorage storage, InstanceStore store, Run
         }
 
         await Task.WhenAll(rows.Select(row => row.Kind == OutboxRow.TimerKind
-            ? EnqueueTimerAsync(
+            ? ScheduleTimerAsync(
                 new InstanceMessage
                 {
                     Kind = InstanceMessageKind.Timer,
@@ -38,12 +40,30 @@ public sealed class OutboxRelay(RuntimeStorage storage, InstanceStore store, Run
         await store.DeleteAllAsync(instanceId, rows.Select(r => r.RowKey).ToList(), cancellationToken);
     }
 
+    /// <summary>
+    /// A timer due within the horizon is queued hidden until due; a later one is written to the timer index
+    /// (idempotent by timer id), which keeps the queue short however many instances wait on long timers.
+    /// </summary>
+    public Task ScheduleTimerAsync(InstanceMessage timer, CancellationToken cancellationToken)
+    {
+        var due = timer.Due ?? time.GetUtcNow();
+        if (due - time.GetUtcNow() <= options.TimerHorizon)
+        {
+            return EnqueueTimerAsync(timer, cancellationToken);
+        }
+
+        return storage.TimerIndex.UpsertEntityAsync(
+            new TableEntity(TimerPump.Bucket(due), timer.TimerId) { ["Message"] = timer.ToJson(), ["Due"] = due, ["InstanceId"] = timer.InstanceId },
+            TableUpdateMode.Replace,
+            cancellationToken);
+    }
+
     /// <summary>Queues a timer message hidden until it is due, or for the longest hop when it is due later than that.</summary>
     public Task EnqueueTimerAsync(InstanceMessage timer, CancellationToken cancellationToken)
     {
         var remaining = (timer.Due ?? time.GetUtcNow()) - time.GetUtcNow();
         var hidden = remaining > options.MaxTimerHop ? options.MaxTimerHop : remaining;
-        return storage.Events.SendMessageAsync(
+        return storage.EventsFor(timer.InstanceId).SendMessageAsync(
             timer.ToJson(),
             visibilityTimeout: options.TimerVisibility(hidden < TimeSpan.Zero ? TimeSpan.Zero : hidden),
             timeToLive: NeverExpires,
@@ -51,6 +71,6 @@ public sealed class OutboxRelay(RuntimeStorage storage, InstanceStore store, Run
     }
 
     /// <summary>Queues a message for an instance, visible at once.</summary>
-    public Task EnqueueAsync(string instanceMessage, CancellationToken cancellationToken) =>
-        storage.Events.SendMessageAsync(instanceMessage, visibilityTimeout: null, timeToLive: NeverExpires, cancellationToken);
+    public Task EnqueueAsync(string instanceId, string instanceMessage, CancellationToken cancellationToken) =>
+        storage.EventsFor(instanceId).SendMessageAsync(instanceMessage, visibilityTimeout: null, timeToLive: NeverExpires, cancellationToken);
 }

@@ -5,14 +5,35 @@ namespace PxFunctions.Runtime;
 
 /// <summary>The table and queues the runtime owns.</summary>
 /// <param name="Instances">One partition per instance: state row, event markers, outbox, buffered and late events.</param>
-/// <param name="Events">Everything that changes an instance: starts, events, timers, control operations.</param>
+/// <param name="Events">
+/// Everything that changes an instance (starts, events, timers, control operations), spread over partition queues
+/// by a hash of the instance id. One Azure queue takes about 2,000 messages/s; partitions multiply that (and keep
+/// each queue short, which the emulator needs). Routing is only for load: any worker may apply any message.
+/// </param>
 /// <param name="Outbox">Sends handed on by committed transitions, for the effect dispatcher.</param>
 /// <param name="Effects">The default effect sink's log of dispatched sends (one row per effect id).</param>
-public sealed record RuntimeStorage(TableClient Instances, QueueClient Events, QueueClient Outbox, TableClient Effects)
+/// <param name="TimerIndex">Timers due later than the horizon, partitioned by due minute, until the pump queues them.</param>
+public sealed record RuntimeStorage(TableClient Instances, IReadOnlyList<QueueClient> Events, QueueClient Outbox, TableClient Effects, TableClient TimerIndex)
 {
+    /// <summary>The partition queue of an instance (FNV-1a of its id, stable across processes and versions).</summary>
+    public QueueClient EventsFor(string instanceId)
+    {
+        var hash = 2166136261u;
+        foreach (var c in instanceId)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return Events[(int)(hash % (uint)Events.Count)];
+    }
+
+    /// <summary>The logical name of partition queue <paramref name="index"/>.</summary>
+    public static string EventsQueueName(int index) => $"{EventsQueue}-{index}";
+
     /// <summary>Logical names (the app adds its storage prefix).</summary>
     public const string InstancesTable = "Instances";
     public const string EffectsTable = "Effects";
+    public const string TimerIndexTable = "TimerIndex";
     public const string EventsQueue = "events";
     public const string OutboxQueue = "outbox";
 }
@@ -28,6 +49,15 @@ public sealed record RuntimeOptions
     /// the queue's resolution, so a timer never fires early) except in tests that compress time.
     /// </summary>
     public Func<TimeSpan, TimeSpan> TimerVisibility { get; init; } = delay => TimeSpan.FromSeconds(Math.Ceiling(Math.Max(0, delay.TotalSeconds)));
+
+    /// <summary>
+    /// Timers due within this go straight onto the instance queue, hidden until due; later ones wait in the timer
+    /// index until the pump moves them. Keep it well above the pump's interval.
+    /// </summary>
+    public TimeSpan TimerHorizon { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Default number of partition queues for instance messages (Durable Functions also defaults to 4).</summary>
+    public const int DefaultPartitions = 4;
 
     /// <summary>How often a commit that lost an optimistic-concurrency race is retried before the message is retried.</summary>
     public int MaxCommitAttempts { get; init; } = 25;

@@ -36,6 +36,9 @@ public sealed partial record PxSettings
     /// <summary>First retry delay of a failed message in the standalone host; doubles per attempt (host.json's <c>visibilityTimeout</c> in Azure).</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
     public bool ConsoleTelemetry { get; init; }
+
+    /// <summary>Partition queues for instance messages (<c>px-events-0</c> ...); more spreads load over more queues.</summary>
+    public int RuntimePartitions { get; init; } = PxFunctions.Runtime.RuntimeOptions.DefaultPartitions;
     public string? ApplicationInsightsConnectionString { get; init; }
     public string? ApplicationInsightsAuthenticationString { get; init; }
 
@@ -86,6 +89,7 @@ public sealed partial record PxSettings
             MaxDequeueCount = ParseInt(Get(SettingNames.QueuesMaxDequeueCount), SettingNames.QueuesMaxDequeueCount, 1, 100) ?? DefaultMaxDequeueCount,
             VisibilityTimeout = ParseDuration(Get(SettingNames.QueuesVisibilityTimeout), SettingNames.QueuesVisibilityTimeout) ?? TimeSpan.FromMinutes(5),
             RetryDelay = ParseDuration(Get(SettingNames.QueuesRetryDelay), SettingNames.QueuesRetryDelay, allowZero: true) ?? TimeSpan.FromSeconds(1),
+            RuntimePartitions = ParseInt(Get(SettingNames.RuntimePartitions), SettingNames.RuntimePartitions, 1, 16) ?? PxFunctions.Runtime.RuntimeOptions.DefaultPartitions,
             ConsoleTelemetry = ParseBool(Get(SettingNames.TelemetryConsoleExporter), SettingNames.TelemetryConsoleExporter) ?? isDevelopment,
             ApplicationInsightsConnectionString = Get(SettingNames.ApplicationInsightsConnectionString),
             ApplicationInsightsAuthenticationString = Get(SettingNames.ApplicationInsightsAuthenticationString),

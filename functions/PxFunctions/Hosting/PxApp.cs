@@ -108,7 +108,7 @@ public static class PxApp
         services.AddStorageResource(StorageResource.Table(TimerScheduler.TableName));
         services.AddStorageResource(StorageResource.Table(HeartbeatTimer.TableName));
         services.AddTimerFunction<HeartbeatTimer>(HeartbeatTimer.FunctionName, HeartbeatTimer.Schedule);
-        services.AddPxRuntime();
+        services.AddPxRuntime(settings.RuntimePartitions);
 
         services.AddSingleton<StorageBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageBootstrap>());

@@ -16,7 +16,7 @@ namespace PxFunctions.Tests.Runtime;
 /// </summary>
 public sealed class RuntimeHarness
 {
-    private readonly QueueClient _hostEvents;
+    private readonly IReadOnlyList<QueueClient> _hostEvents;
     private readonly QueueClient _hostOutbox;
 
     private readonly RuntimeStorage _hostStorage;
@@ -25,7 +25,7 @@ public sealed class RuntimeHarness
     private RuntimeHarness(StorageAccount account, StorageAccount hostAccount, RuntimeStorage storage, TimeProvider time, RuntimeOptions options, IInstanceHandler[] handlers)
     {
         // The harness's own reads (checks, polling) must not count as the runtime's calls, nor crash.
-        _hostStorage = RuntimeStorageOf(hostAccount);
+        _hostStorage = RuntimeStorageOf(hostAccount, storage.Events.Count);
         _hostStore = new InstanceStore(_hostStorage);
         Account = account;
         Storage = storage;
@@ -36,7 +36,10 @@ public sealed class RuntimeHarness
         Client = new InstanceClient(storage, Store, Relay, handlers, time);
         Sink = new EffectLogSink(storage, time);
         Dispatcher = new EffectDispatcher(Sink);
-        _hostEvents = hostAccount.Queue(RuntimeStorage.EventsQueue);
+        // The pump runs as the app's timer function; here it runs between batches on uncounted clients, so
+        // injected crashes stay inside the commit protocol under test.
+        Pump = new TimerPump(_hostStorage, new OutboxRelay(_hostStorage, _hostStore, options, time), options, time);
+        _hostEvents = _hostStorage.Events;
         _hostOutbox = hostAccount.Queue(RuntimeStorage.OutboxQueue);
     }
 
@@ -49,6 +52,12 @@ public sealed class RuntimeHarness
     public InstanceClient Client { get; }
     public EffectLogSink Sink { get; }
     public EffectDispatcher Dispatcher { get; }
+    public TimerPump Pump { get; }
+
+    /// <summary>Timers the pump moved from the index to the queue.</summary>
+    public int Pumped => _pumped;
+
+    private int _pumped;
     public StorageRequestCounter Counter => Account.Counter;
 
     /// <summary>Every outcome the workers saw, with the clock's time when it happened.</summary>
@@ -59,29 +68,53 @@ public sealed class RuntimeHarness
 
     private int _failures;
 
-    public static async Task<RuntimeHarness> CreateAsync(StorageFixture fixture, TimeProvider? time = null, RuntimeOptions? options = null, params IInstanceHandler[] handlers)
+    public static Task<RuntimeHarness> CreateAsync(StorageFixture fixture, TimeProvider? time = null, RuntimeOptions? options = null, params IInstanceHandler[] handlers) =>
+        CreateAsync(fixture, RuntimeOptions.DefaultPartitions, time, options, handlers);
+
+    public static async Task<RuntimeHarness> CreateAsync(StorageFixture fixture, int partitions, TimeProvider? time, RuntimeOptions? options, params IInstanceHandler[] handlers)
     {
         var prefix = StorageFixture.NewPrefix();
         var settings = new StorageSettings { ConnectionString = fixture.ConnectionString };
         var account = new StorageAccount(settings, prefix);
         var host = new StorageAccount(settings, prefix);
-        var storage = RuntimeStorageOf(account);
+        var storage = RuntimeStorageOf(account, partitions);
         var ct = TestContext.Current.CancellationToken;
         await host.Table(RuntimeStorage.InstancesTable).CreateIfNotExistsAsync(ct);
         await host.Table(RuntimeStorage.EffectsTable).CreateIfNotExistsAsync(ct);
-        await host.Queue(RuntimeStorage.EventsQueue).CreateIfNotExistsAsync(cancellationToken: ct);
+        await host.Table(RuntimeStorage.TimerIndexTable).CreateIfNotExistsAsync(ct);
+        foreach (var queue in storage.Events)
+        {
+            await host.Queue(queue.Name[(prefix.Length + 1)..]).CreateIfNotExistsAsync(cancellationToken: ct);
+        }
+
         await host.Queue(RuntimeStorage.OutboxQueue).CreateIfNotExistsAsync(cancellationToken: ct);
         return new RuntimeHarness(account, host, storage, time ?? TimeProvider.System, options ?? new RuntimeOptions(), handlers.Length == 0 ? [new SampleHandler()] : handlers);
     }
 
-    private static RuntimeStorage RuntimeStorageOf(StorageAccount account) => new(
-        account.Table(RuntimeStorage.InstancesTable), account.Queue(RuntimeStorage.EventsQueue), account.Queue(RuntimeStorage.OutboxQueue), account.Table(RuntimeStorage.EffectsTable));
+    private static RuntimeStorage RuntimeStorageOf(StorageAccount account, int partitions) => new(
+        account.Table(RuntimeStorage.InstancesTable),
+        Enumerable.Range(0, partitions).Select(i => account.Queue(RuntimeStorage.EventsQueueName(i))).ToList(),
+        account.Queue(RuntimeStorage.OutboxQueue),
+        account.Table(RuntimeStorage.EffectsTable),
+        account.Table(RuntimeStorage.TimerIndexTable));
 
     /// <summary>Reads an instance's state row without touching the runtime's counted clients.</summary>
     public Task<InstanceRecord?> ReadAsync(string instanceId) => _hostStore.GetAsync(instanceId, CancellationToken.None);
 
     /// <summary>Rows of one kind in an instance's partition, read without the runtime's counted clients.</summary>
     public Task<List<Azure.Data.Tables.TableEntity>> RowsAsync(string instanceId, string prefix) => _hostStore.RangeAsync(instanceId, prefix, 1000, CancellationToken.None);
+
+    /// <summary>Every row of the timer index.</summary>
+    public async Task<List<Azure.Data.Tables.TableEntity>> TimerIndexAsync()
+    {
+        var rows = new List<Azure.Data.Tables.TableEntity>();
+        await foreach (var row in _hostStorage.TimerIndex.QueryAsync<Azure.Data.Tables.TableEntity>(cancellationToken: CancellationToken.None))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
 
     /// <summary>Calls a client operation the way a caller that retries on errors would (crashes are injected there too).</summary>
     public async Task<T> RetryAsync<T>(Func<Task<T>> operation)
@@ -106,7 +139,7 @@ public sealed class RuntimeHarness
     public async Task RunUntilAsync(Func<Task<bool>> done, int workers = 2, int timeoutMs = 60_000, bool drain = true)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var running = Enumerable.Range(0, workers).Select(_ => WorkAsync(stop.Token)).ToList();
+        var running = Enumerable.Range(0, workers).Select(_ => WorkAsync(stop.Token)).Append(PumpLoopAsync(stop.Token)).ToList();
         var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
         try
         {
@@ -117,7 +150,10 @@ public sealed class RuntimeHarness
                     return;
                 }
 
-                Assert.True(DateTime.UtcNow < deadline, "The runtime did not reach the expected state in time.");
+                Assert.True(
+                    DateTime.UtcNow < deadline,
+                    $"The runtime did not reach the expected state in time ({Outcomes.Count} messages processed: " +
+                    string.Join(", ", Outcomes.GroupBy(o => o.Outcome).Select(g => $"{g.Key} {g.Count()}")) + $"; {Failures} failures; {Pumped} pumped).");
                 await Task.Delay(50, TestContext.Current.CancellationToken);
             }
         }
@@ -138,23 +174,55 @@ public sealed class RuntimeHarness
     public async Task<bool> QueuesEmptyAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        var events = await _hostEvents.GetPropertiesAsync(ct);
-        var outbox = await _hostOutbox.GetPropertiesAsync(ct);
-        return events.Value.ApproximateMessagesCount == 0 && outbox.Value.ApproximateMessagesCount == 0;
+        foreach (var queue in _hostEvents.Append(_hostOutbox))
+        {
+            if ((await queue.GetPropertiesAsync(ct)).Value.ApproximateMessagesCount > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
-    private async Task WorkAsync(CancellationToken stop)
+    /// <summary>The pump is a timer function in the app (every 5 s); here it runs every 200 ms of real time.</summary>
+    private async Task PumpLoopAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                var worked = await DrainOnceAsync(_hostEvents, async text => Outcomes.Enqueue((await Processor.ProcessAsync(text, CancellationToken.None), Time.GetUtcNow())))
-                    | await DrainOnceAsync(_hostOutbox, text => Dispatcher.DispatchAsync(text, CancellationToken.None));
-                if (!worked)
+                Interlocked.Add(ref _pumped, await Pump.PumpAsync(stop));
+                await Task.Delay(200, stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One poller per queue per worker, backing off while its queue is empty (as the app's dispatcher does).</summary>
+    private Task WorkAsync(CancellationToken stop) =>
+        Task.WhenAll(_hostEvents
+            .Select(queue => PollAsync(queue, async text => Outcomes.Enqueue((await Processor.ProcessAsync(text, CancellationToken.None), Time.GetUtcNow())), stop))
+            .Append(PollAsync(_hostOutbox, text => Dispatcher.DispatchAsync(text, CancellationToken.None), stop)));
+
+    private async Task PollAsync(QueueClient queue, Func<string, Task> handle, CancellationToken stop)
+    {
+        var idle = 10;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (await DrainOnceAsync(queue, handle))
                 {
-                    await Task.Delay(20, stop);
+                    idle = 10;
+                    continue;
                 }
+
+                await Task.Delay(idle, stop);
+                idle = Math.Min(idle * 2, 200);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

@@ -1,0 +1,85 @@
+using System.Globalization;
+using Azure.Data.Tables;
+
+namespace PxFunctions.Runtime;
+
+/// <summary>
+/// Moves timers from the timer index onto the instance queue once they come within the horizon, hidden until due.
+/// Run it on a schedule shorter than the horizon (the app: every 5 seconds). Several pumps may run at once: a timer
+/// queued twice fires once (its event id is its timer id).
+/// </summary>
+/// <remarks>
+/// Why an index and not only hidden queue messages: a queue that holds every waiting timer makes each receive
+/// slower in the local emulator (measured: 221 receive cycles/s on an empty queue, 17/s with 10,000 hidden
+/// messages), and a year-long timer would need ~52 hops. Index rows cost one write each, are read by one range
+/// query per pump run (partition keys are due minutes, so the range is <c>PartitionKey le {now + horizon}</c>)
+/// and deleted in batches of 100.
+/// </remarks>
+public sealed class TimerPump(RuntimeStorage storage, OutboxRelay relay, RuntimeOptions options, TimeProvider time)
+{
+    /// <summary>The index partition of a due time: its UTC minute, which sorts in time order.</summary>
+    public static string Bucket(DateTimeOffset due) => due.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+
+    /// <summary>Queues every indexed timer due within the horizon; returns how many it moved.</summary>
+    public async Task<int> PumpAsync(CancellationToken cancellationToken)
+    {
+        var moved = 0;
+        while (true)
+        {
+            var until = Bucket(time.GetUtcNow() + options.TimerHorizon);
+            var rows = new List<TableEntity>();
+            await foreach (var row in storage.TimerIndex.QueryAsync<TableEntity>(
+                               TableClient.CreateQueryFilter($"PartitionKey le {until}"), maxPerPage: 500, cancellationToken: cancellationToken))
+            {
+                rows.Add(row);
+                if (rows.Count == 500)
+                {
+                    break;
+                }
+            }
+
+            if (rows.Count == 0)
+            {
+                return moved;
+            }
+
+            await Parallel.ForEachAsync(
+                rows,
+                new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+                async (row, ct) => await relay.EnqueueTimerAsync(InstanceMessage.Parse(row.GetString("Message")!), ct));
+            foreach (var partition in rows.GroupBy(r => r.PartitionKey))
+            {
+                foreach (var chunk in partition.Chunk(100))
+                {
+                    await DeleteAsync(chunk, cancellationToken);
+                }
+            }
+
+            moved += rows.Count;
+        }
+    }
+
+    private async Task DeleteAsync(TableEntity[] rows, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await storage.TimerIndex.SubmitTransactionAsync(
+                rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, Azure.ETag.All)), cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        {
+            // Another pump moved some of them: delete what is left one by one.
+            foreach (var row in rows)
+            {
+                try
+                {
+                    await storage.TimerIndex.DeleteEntityAsync(row.PartitionKey, row.RowKey, Azure.ETag.All, cancellationToken);
+                }
+                catch (Azure.RequestFailedException gone) when (gone.Status == 404)
+                {
+                    // Already moved.
+                }
+            }
+        }
+    }
+}
