@@ -207,7 +207,8 @@ public static class DurableManagementApi
 
     private static ManagementPayload Links(HttpRequest request, string instanceId)
     {
-        var root = $"{request.Scheme}://{request.Host}{Base}/instances/{Uri.EscapeDataString(instanceId)}";
+        // Instance ids are validated to URL-safe characters (letters, digits and . _ : @ -).
+        var root = $"{request.Scheme}://{request.Host}{Base}/instances/{instanceId}";
         return new ManagementPayload(instanceId, root, root + "/raiseEvent/{eventName}", root + "/terminate?reason={text}", root + "/suspend?reason={text}", root + "/resume?reason={text}", root);
     }
 }
