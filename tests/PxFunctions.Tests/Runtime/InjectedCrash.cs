@@ -11,6 +11,7 @@ public sealed class CrashInjector
     private long _calls;
     private long _crashAt;
     private bool _afterSend;
+    private HashSet<long> _more = [];
 
     public long Calls => Interlocked.Read(ref _calls);
 
@@ -21,6 +22,11 @@ public sealed class CrashInjector
         counter.BeforeSend = (_, _) =>
         {
             var call = Interlocked.Increment(ref _calls);
+            if (!_afterSend && _more.Contains(call))
+            {
+                throw new InjectedCrashException($"crash before call {call}");
+            }
+
             if (call == Interlocked.Read(ref _crashAt) && !_afterSend)
             {
                 Fired = true;
@@ -37,8 +43,19 @@ public sealed class CrashInjector
         };
     }
 
+    /// <summary>Crash at each of several calls (before they are sent).</summary>
+    public void ArmMany(IEnumerable<long> calls)
+    {
+        Interlocked.Exchange(ref _calls, 0);
+        Fired = false;
+        _afterSend = false;
+        _more = calls.ToHashSet();
+        Interlocked.Exchange(ref _crashAt, 0);
+    }
+
     public void Arm(long crashAt, bool afterSend)
     {
+        _more = [];
         Interlocked.Exchange(ref _calls, 0);
         Fired = false;
         _afterSend = afterSend;

@@ -63,6 +63,9 @@ public sealed class RuntimeHarness
     /// <summary>Every outcome the workers saw, with the clock's time when it happened.</summary>
     public ConcurrentQueue<(ProcessOutcome Outcome, DateTimeOffset At)> Outcomes { get; } = new();
 
+    /// <summary>When set and true for a handled message, the host "loses" its delete: the message is delivered again.</summary>
+    public Func<bool>? LoseDelete { get; set; }
+
     /// <summary>How many times processing threw (injected crashes included).</summary>
     public int Failures => _failures;
 
@@ -239,6 +242,12 @@ public sealed class RuntimeHarness
             try
             {
                 await handle(m.Body.ToString());
+                if (LoseDelete?.Invoke() == true)
+                {
+                    await queue.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+                    return;
+                }
+
                 await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
             }
             catch (Exception)
