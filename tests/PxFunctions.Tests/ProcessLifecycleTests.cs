@@ -13,14 +13,8 @@ public sealed class ProcessLifecycleTests
     [Fact]
     public async Task NoStorageConfigured_StartsEmbeddedAzurite_AndKillingTheAppLeavesNoAzurite()
     {
-        var port = AppHost.FreePort();
-        using var app = AppProcess.Start(
-            ["--urls", $"http://127.0.0.1:{port}"],
-            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development", ["Px__EmbeddedStorage__InMemory"] = "true" },
-            RepoRoot);
-
-        await WaitForHealthyAsync(app, port);
-        var azurite = Assert.Single(ChildProcesses(app.Process.Id), c => c.CommandLine.Contains("azurite", StringComparison.Ordinal));
+        var (app, azurite) = await StartWithEmbeddedAzuriteAsync();
+        using var _ = app;
 
         // SIGKILL: no shutdown code runs in the app; the guard must still end Azurite.
         app.Process.Kill();
@@ -32,13 +26,8 @@ public sealed class ProcessLifecycleTests
     [Fact]
     public async Task GracefulStop_StopsEmbeddedAzurite()
     {
-        var port = AppHost.FreePort();
-        using var app = AppProcess.Start(
-            ["--urls", $"http://127.0.0.1:{port}"],
-            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development", ["Px__EmbeddedStorage__InMemory"] = "true" },
-            RepoRoot);
-        await WaitForHealthyAsync(app, port);
-        var azurite = Assert.Single(ChildProcesses(app.Process.Id), c => c.CommandLine.Contains("azurite", StringComparison.Ordinal));
+        var (app, azurite) = await StartWithEmbeddedAzuriteAsync();
+        using var _ = app;
 
         using (var term = Process.Start("kill", ["-TERM", app.Process.Id.ToString(CultureInfo.InvariantCulture)]))
         {
@@ -73,6 +62,18 @@ public sealed class ProcessLifecycleTests
 
         Assert.Equal(2, exitCode);
         Assert.Contains("Setting 'AzureWebJobsStorage' is required under the Functions host", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The app as `dotnet run` starts it with no storage configured, healthy, and the Azurite it started.</summary>
+    private static async Task<(AppProcess App, (int Pid, string CommandLine) Azurite)> StartWithEmbeddedAzuriteAsync()
+    {
+        var port = AppHost.FreePort();
+        var app = AppProcess.Start(
+            ["--urls", $"http://127.0.0.1:{port}"],
+            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development", ["Px__EmbeddedStorage__InMemory"] = "true" },
+            RepoRoot);
+        await WaitForHealthyAsync(app, port);
+        return (app, Assert.Single(ChildProcesses(app.Process.Id), c => c.CommandLine.Contains("azurite", StringComparison.Ordinal)));
     }
 
     private static async Task WaitForHealthyAsync(AppProcess app, int port)
