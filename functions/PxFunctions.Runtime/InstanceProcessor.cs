@@ -128,7 +128,13 @@ public sealed class InstanceProcessor(
         if (notStarted)
         {
             // Until the start is applied, everything else waits in the instance's buffer (a reply can race its start).
-            return message.Kind == InstanceMessageKind.Start ? Decision.Apply : Decision.Buffer;
+            // A timer, though, only exists for a started instance: with no state row the instance was purged.
+            return message.Kind switch
+            {
+                InstanceMessageKind.Start => Decision.Apply,
+                InstanceMessageKind.Timer => Decision.StaleTimer,
+                _ => Decision.Buffer,
+            };
         }
 
         if (record!.RecentEvents.Contains(message.EventId))

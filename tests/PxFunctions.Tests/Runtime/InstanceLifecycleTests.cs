@@ -155,14 +155,15 @@ public sealed class InstanceLifecycleTests(StorageFixture storage)
         await h.RunUntilAsync(async () => await h.StatusAsync(id) == RuntimeStatus.Terminated);
         Assert.Equal(OperationResult.Done, await h.Client.PurgeAsync(id, None));
 
-        var rows = 0;
-        await foreach (var _ in h.Storage.Instances.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == id, cancellationToken: TestContext.Current.CancellationToken))
-        {
-            rows++;
-        }
-
-        Assert.Equal(0, rows);
+        Assert.Equal(0, await CountRowsAsync(h, id));
         Assert.Equal(OperationResult.NotFound, await h.Client.PurgeAsync(id, None));
+
+        // A timer message still in flight for the purged instance leaves nothing behind.
+        await h.Relay.EnqueueTimerAsync(
+            new InstanceMessage { Kind = InstanceMessageKind.Timer, InstanceId = id, EventId = "timer:x", Name = "tick", TimerId = "x", Due = DateTimeOffset.UtcNow },
+            None);
+        await h.RunUntilAsync(async () => h.Outcomes.Any(o => o.Outcome == ProcessOutcome.StaleTimer));
+        Assert.Equal(0, await CountRowsAsync(h, id));
     }
 
     [Fact]
@@ -193,5 +194,16 @@ public sealed class InstanceLifecycleTests(StorageFixture storage)
         Assert.Equal(ids[0], Assert.Single(completed.Instances).InstanceId);
         var future = await h.Client.QueryAsync(new InstanceQuery(CreatedFrom: DateTimeOffset.UtcNow.AddDays(1)), None);
         Assert.Empty(future.Instances);
+    }
+
+    private static async Task<int> CountRowsAsync(RuntimeHarness h, string instanceId)
+    {
+        var rows = 0;
+        await foreach (var _ in h.Storage.Instances.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == instanceId, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            rows++;
+        }
+
+        return rows;
     }
 }
