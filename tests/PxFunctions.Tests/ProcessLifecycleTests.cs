@@ -16,6 +16,9 @@ public sealed class ProcessLifecycleTests
         var (app, azurite) = await StartWithEmbeddedAzuriteAsync();
         using var _ = app;
 
+        // Development exports OpenTelemetry traces to the console.
+        await Eventually.TrueAsync(() => app.Output.Contains("Activity.TraceId", StringComparison.Ordinal), "a trace on the console");
+
         // SIGKILL: no shutdown code runs in the app; the guard must still end Azurite.
         app.Process.Kill();
         await app.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
