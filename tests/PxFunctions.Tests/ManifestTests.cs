@@ -130,6 +130,7 @@ public sealed partial class ManifestTests(StorageFixture storage)
         Assert.Equal("", root.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
         var queues = root.GetProperty("extensions").GetProperty("queues");
         Assert.Equal(PxSettings.DefaultMaxDequeueCount, queues.GetProperty("maxDequeueCount").GetInt32());
+        Assert.Equal(PxSettings.DefaultMaxPollInterval, TimeSpan.Parse(queues.GetProperty("maxPollingInterval").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         // The app writes queue messages as plain text (QueueMessageEncoding.None); the host must read them so.
         Assert.Equal("none", queues.GetProperty("messageEncoding").GetString());
     }

@@ -25,7 +25,10 @@ public sealed partial record PxSettings
     public bool DispatcherEnabled { get; init; } = true;
 
     public TimeSpan DispatcherPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
-    public TimeSpan DispatcherMaxPollInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Longest idle poll; bounds how late a due timer is noticed. Keep equal to host.json <c>maxPollingInterval</c>.</summary>
+    public TimeSpan DispatcherMaxPollInterval { get; init; } = DefaultMaxPollInterval;
+
+    public static readonly TimeSpan DefaultMaxPollInterval = TimeSpan.FromSeconds(2);
     public int DispatcherBatchSize { get; init; } = 16;
 
     /// <summary>Attempts before a queue message is poisoned; must match host.json <c>extensions.queues.maxDequeueCount</c>.</summary>
@@ -84,7 +87,7 @@ public sealed partial record PxSettings
             CustomHandlerPort = port,
             DispatcherEnabled = ParseBool(Get(SettingNames.DispatcherEnabled), SettingNames.DispatcherEnabled) ?? port is null,
             DispatcherPollInterval = ParseDuration(Get(SettingNames.DispatcherPollInterval), SettingNames.DispatcherPollInterval) ?? TimeSpan.FromMilliseconds(200),
-            DispatcherMaxPollInterval = ParseDuration(Get(SettingNames.DispatcherMaxPollInterval), SettingNames.DispatcherMaxPollInterval) ?? TimeSpan.FromSeconds(5),
+            DispatcherMaxPollInterval = ParseDuration(Get(SettingNames.DispatcherMaxPollInterval), SettingNames.DispatcherMaxPollInterval) ?? DefaultMaxPollInterval,
             DispatcherBatchSize = ParseInt(Get(SettingNames.DispatcherBatchSize), SettingNames.DispatcherBatchSize, 1, 32) ?? 16,
             MaxDequeueCount = ParseInt(Get(SettingNames.QueuesMaxDequeueCount), SettingNames.QueuesMaxDequeueCount, 1, 100) ?? DefaultMaxDequeueCount,
             VisibilityTimeout = ParseDuration(Get(SettingNames.QueuesVisibilityTimeout), SettingNames.QueuesVisibilityTimeout) ?? TimeSpan.FromMinutes(5),
