@@ -161,6 +161,20 @@ public sealed class ManagementApiTests(StorageFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AzureForm_UnderApi_ServesTheSameInstances()
+    {
+        var id = "api-form-" + Guid.NewGuid().ToString("N")[..6];
+        using var started = await SendAsync(HttpMethod.Post, $"/api{Base}/orchestrators/sample/{id}", """{"repeat":0}""");
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var links = await started.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.EndsWith($"/api{Base}/instances/{id}", links.GetProperty("statusQueryGetUri").GetString(), StringComparison.Ordinal);
+
+        await WaitForStatusAsync(id, "Running");
+        using var viaApi = await SendAsync(HttpMethod.Get, $"/api{Base}/instances/{id}");
+        Assert.Equal(HttpStatusCode.Accepted, viaApi.StatusCode);
+    }
+
+    [Fact]
     public async Task ManagementRoutes_WithoutKey_Are401()
     {
         using var response = await SendAsync(HttpMethod.Get, $"{Base}/instances", withKey: false);

@@ -33,6 +33,10 @@ public sealed partial class ManifestTests(StorageFixture storage)
         Assert.Contains(functions, f => f.Name == "Health" && f.Trigger is HttpTrigger);
         Assert.Contains(functions, f => f.Name == "Heartbeat" && f.Trigger is TimerTrigger);
         Assert.Contains(functions, f => f.Name == RecordingQueueFunction.Name && f.Trigger is QueueTrigger);
+        Assert.Contains(functions, f => f.Name == "GetInstanceStatus" && f.Trigger is HttpTrigger { Route: "api/runtime/webhooks/durabletask/instances/{instanceId}" });
+
+        // The host refuses functions whose routes start with its reserved "runtime" or "admin" segments.
+        Assert.All(functions.Select(f => f.Trigger).OfType<HttpTrigger>(), h => Assert.StartsWith("api/", h.Route, StringComparison.Ordinal));
         foreach (var function in functions)
         {
             using var request = function.Trigger switch

@@ -8,7 +8,8 @@ namespace PxFunctions.Http;
 /// <summary>
 /// Instance management with the shape of the Durable Functions HTTP API, so operators can use what they know:
 /// <c>/runtime/webhooks/durabletask/instances/{id}</c> (status, raiseEvent, terminate, suspend, resume, purge),
-/// a query over instances, and starting an instance. Every route needs a key.
+/// a query over instances, and starting an instance — also under <c>/api/runtime/...</c>, the form deployed to
+/// Azure. Every route needs a key.
 /// </summary>
 public static class DurableManagementApi
 {
@@ -37,23 +38,40 @@ public static class DurableManagementApi
 
     public static IEndpointRouteBuilder MapDurableManagementApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup(Base).RequireFunctionKey();
-        api.MapPost("/orchestrators/{functionName}/{instanceId?}", StartAsync).WithName("StartInstance");
-        api.MapGet("/instances", QueryAsync).WithName("QueryInstances");
-        api.MapGet("/instances/{instanceId}", GetStatusAsync).WithName("GetInstanceStatus");
-        api.MapDelete("/instances/{instanceId}", PurgeAsync).WithName("PurgeInstance");
-        api.MapPost("/instances/{instanceId}/raiseEvent/{eventName}", RaiseEventAsync).WithName("RaiseInstanceEvent");
-        api.MapPost("/instances/{instanceId}/terminate", (string instanceId, string? reason, InstanceClient client, CancellationToken ct) =>
-            ControlAsync(instanceId, () => client.TerminateAsync(instanceId, reason, ct))).WithName("TerminateInstance");
-        api.MapPost("/instances/{instanceId}/suspend", (string instanceId, string? reason, InstanceClient client, CancellationToken ct) =>
-            ControlAsync(instanceId, () => client.SuspendAsync(instanceId, reason, ct))).WithName("SuspendInstance");
-        api.MapPost("/instances/{instanceId}/resume", (string instanceId, string? reason, InstanceClient client, CancellationToken ct) =>
-            ControlAsync(instanceId, () => client.ResumeAsync(instanceId, reason, ct))).WithName("ResumeInstance");
+        // The Functions host reserves routes that start with "runtime" (its own extension webhooks), so in Azure the
+        // API is deployed under /api/runtime/webhooks/durabletask. Standalone serves both; only the /api routes are
+        // functions in the deploy manifest.
+        MapInstanceRoutes(endpoints.MapGroup("/api" + Base), named: true);
+        MapInstanceRoutes(endpoints.MapGroup(Base), named: false);
 
         endpoints.MapGet("/api/admin/poison", async (PoisonMessageStore poison, int? top, CancellationToken ct) =>
             Results.Ok(await poison.ListAsync(Math.Clamp(top ?? 100, 1, 1000), ct)))
             .WithName("ListPoisonMessages").RequireFunctionKey();
         return endpoints;
+    }
+
+    private static void MapInstanceRoutes(RouteGroupBuilder api, bool named)
+    {
+        api.RequireFunctionKey();
+        void Name(RouteHandlerBuilder route, string name)
+        {
+            if (named)
+            {
+                route.WithName(name);
+            }
+        }
+
+        Name(api.MapPost("/orchestrators/{functionName}/{instanceId?}", StartAsync), "StartInstance");
+        Name(api.MapGet("/instances", QueryAsync), "QueryInstances");
+        Name(api.MapGet("/instances/{instanceId}", GetStatusAsync), "GetInstanceStatus");
+        Name(api.MapDelete("/instances/{instanceId}", PurgeAsync), "PurgeInstance");
+        Name(api.MapPost("/instances/{instanceId}/raiseEvent/{eventName}", RaiseEventAsync), "RaiseInstanceEvent");
+        Name(api.MapPost("/instances/{instanceId}/terminate", (string instanceId, string? reason, InstanceClient client, CancellationToken ct) =>
+            ControlAsync(instanceId, () => client.TerminateAsync(instanceId, reason, ct))), "TerminateInstance");
+        Name(api.MapPost("/instances/{instanceId}/suspend", (string instanceId, string? reason, InstanceClient client, CancellationToken ct) =>
+            ControlAsync(instanceId, () => client.SuspendAsync(instanceId, reason, ct))), "SuspendInstance");
+        Name(api.MapPost("/instances/{instanceId}/resume", (string instanceId, string? reason, InstanceClient client, CancellationToken ct) =>
+            ControlAsync(instanceId, () => client.ResumeAsync(instanceId, reason, ct))), "ResumeInstance");
     }
 
     private static async Task<IResult> StartAsync(string functionName, string? instanceId, HttpRequest request, InstanceClient client, CancellationToken ct)
@@ -208,7 +226,8 @@ public static class DurableManagementApi
     private static ManagementPayload Links(HttpRequest request, string instanceId)
     {
         // Instance ids are validated to URL-safe characters (letters, digits and . _ : @ -).
-        var root = $"{request.Scheme}://{request.Host}{Base}/instances/{instanceId}";
+        var prefix = request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) ? "/api" : "";
+        var root = $"{request.Scheme}://{request.Host}{prefix}{Base}/instances/{instanceId}";
         return new ManagementPayload(instanceId, root, root + "/raiseEvent/{eventName}", root + "/terminate?reason={text}", root + "/suspend?reason={text}", root + "/resume?reason={text}", root);
     }
 }

@@ -8,8 +8,7 @@ namespace PxFunctions.Triggers;
 
 /// <summary>
 /// Everything the app serves as Azure Functions, derived from what is registered in code: queue and timer
-/// functions from <see cref="FunctionCatalog"/>, HTTP functions from the named endpoints under <c>/api</c> and
-/// <c>/runtime</c>. The deploy package's <c>function.json</c> files are written from this, so they cannot drift.
+/// functions from <see cref="FunctionCatalog"/>, HTTP functions from the named endpoints under <c>/api</c>. The deploy package's <c>function.json</c> files are written from this, so they cannot drift.
 /// </summary>
 public sealed class FunctionManifest(FunctionCatalog catalog, IEnumerable<EndpointDataSource> endpoints, StorageNames names)
 {
@@ -81,11 +80,9 @@ public sealed class FunctionManifest(FunctionCatalog catalog, IEnumerable<Endpoi
     private static JsonObject Bindings(params JsonObject[] bindings) =>
         new() { ["bindings"] = new JsonArray(bindings.Cast<JsonNode>().ToArray()) };
 
-    private static bool IsFunctionRoute(RoutePattern pattern)
-    {
-        var raw = pattern.RawText?.TrimStart('/') ?? "";
-        return raw.StartsWith("api/", StringComparison.OrdinalIgnoreCase) || raw.StartsWith("runtime/", StringComparison.OrdinalIgnoreCase);
-    }
+    // The host reserves routes starting with "runtime" and "admin"; deployed HTTP functions live under "api/".
+    private static bool IsFunctionRoute(RoutePattern pattern) =>
+        (pattern.RawText?.TrimStart('/') ?? "").StartsWith("api/", StringComparison.OrdinalIgnoreCase);
 
     private static FunctionDefinition ToHttpFunction(RouteEndpoint endpoint)
     {
