@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+
+namespace PxFunctions.Benchmarks;
+
+/// <summary>What the bare emulators do, measured before the runtime starts, on the same Azurites.</summary>
+/// <param name="QueueCyclesPerSecond">Send + receive + delete cycles per second on an otherwise empty queue.</param>
+/// <param name="TableWritesPerSecond">Single-entity upserts per second (a new partition each, like instance rows).</param>
+/// <param name="MixedOpsPerSecond">
+/// Requests per second with half the workers cycling the queue and half upserting at the same time (three requests
+/// per cycle, one per upsert).
+/// </param>
+internal sealed record RawCapacity(double QueueCyclesPerSecond, double TableWritesPerSecond, double MixedOpsPerSecond, int Concurrency)
+{
+    /// <summary>
+    /// Steps per second the bare emulators could serve at <paramref name="txPerStep"/> requests a step: the mixed
+    /// rate over the requests a step costs. The blend is the mixed measurement because that is how the runtime
+    /// loads storage: tables and queues busy at once, in two emulator processes that share the machine's two cores
+    /// with the worker. Either service's bare rate alone would be wrong both ways: a serial sum of the two (time per
+    /// queue request plus time per table request) undercounts, because the emulators overlap, and the sum of the
+    /// two bare rates overcounts, because they cannot both have the CPU. Table reads, batches and queries are
+    /// counted like upserts and a batched receive like a single one, as one request each.
+    /// </summary>
+    public double StepsPerSecond(double txPerStep) => MixedOpsPerSecond / txPerStep;
+
+    public static async Task<RawCapacity> MeasureAsync(string connectionString, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var queue = new QueueClient(connectionString, "raw-capacity");
+        var table = new TableClient(connectionString, "rawcapacity");
+        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await table.CreateIfNotExistsAsync(cancellationToken);
+        try
+        {
+            // A short first pass warms the JIT and the connection pools; only the later ones count.
+            await QueueCyclesAsync(queue, concurrency, TimeSpan.FromSeconds(2), cancellationToken);
+            await TableWritesAsync(table, concurrency, TimeSpan.FromSeconds(2), cancellationToken);
+
+            var cycles = await QueueCyclesAsync(queue, concurrency, duration, cancellationToken);
+            Progress.Write($"bare queue: {cycles:F0} send+receive+delete cycles/s with {concurrency} workers");
+            var writes = await TableWritesAsync(table, concurrency, duration, cancellationToken);
+            Progress.Write($"bare table: {writes:F0} single-entity upserts/s with {concurrency} workers");
+
+            var mixedQueue = QueueCyclesAsync(queue, Math.Max(1, concurrency / 2), duration, cancellationToken);
+            var mixedTable = TableWritesAsync(table, Math.Max(1, concurrency / 2), duration, cancellationToken);
+            var mixed = 3 * await mixedQueue + await mixedTable;
+            Progress.Write($"bare mix: {mixed:F0} requests/s with {concurrency / 2} queue and {concurrency / 2} table workers at once");
+            return new RawCapacity(cycles, writes, mixed, concurrency);
+        }
+        finally
+        {
+            // Leave the emulators as the runtime would find them: no extra tables or queues holding memory.
+            await queue.DeleteIfExistsAsync(CancellationToken.None);
+            await table.DeleteAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<double> QueueCyclesAsync(QueueClient queue, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        long cycles = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            while (clock.Elapsed < duration)
+            {
+                await queue.SendMessageAsync("x", cancellationToken);
+                foreach (var message in (await queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30), cancellationToken)).Value)
+                {
+                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                    Interlocked.Increment(ref cycles);
+                }
+            }
+        }));
+        return cycles / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> TableWritesAsync(TableClient table, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        long writes = 0;
+        var payload = new string('x', 400);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+        {
+            for (var i = 0; clock.Elapsed < duration; i++)
+            {
+                await table.UpsertEntityAsync(
+                    new TableEntity($"w{worker}-{i}-{Guid.NewGuid():N}", "s") { ["Payload"] = payload, ["Version"] = (long)i },
+                    TableUpdateMode.Replace,
+                    cancellationToken);
+                Interlocked.Increment(ref writes);
+            }
+        }));
+        return writes / clock.Elapsed.TotalSeconds;
+    }
+}
