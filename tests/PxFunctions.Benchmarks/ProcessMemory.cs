@@ -35,9 +35,15 @@ internal sealed class ProcessMemory
     {
         var now = Read("VmRSS:");
         long seen;
-        while (now > (seen = Interlocked.Read(ref _sampledPeakKb)) && Interlocked.CompareExchange(ref _sampledPeakKb, now, seen) != seen)
+        do
         {
+            seen = Interlocked.Read(ref _sampledPeakKb);
+            if (now <= seen)
+            {
+                return;
+            }
         }
+        while (Interlocked.CompareExchange(ref _sampledPeakKb, now, seen) != seen);
     }
 
     /// <summary>The window's peak resident set, in MiB.</summary>

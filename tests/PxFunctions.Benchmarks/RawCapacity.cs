@@ -6,7 +6,7 @@ namespace PxFunctions.Benchmarks;
 
 /// <summary>What the bare emulators do, measured before the runtime starts, on the same Azurites.</summary>
 /// <param name="QueueCyclesPerSecond">Send + receive + delete cycles per second on an otherwise empty queue.</param>
-/// <param name="TableWritesPerSecond">Single-entity upserts per second (a new partition each, like instance rows).</param>
+/// <param name="TableWritesPerSecond">Single-entity upserts per second, each a new entity in a partition of its own.</param>
 /// <param name="MixedOpsPerSecond">
 /// Requests per second with half the workers cycling the queue and half upserting at the same time (three requests
 /// per cycle, one per upsert).
@@ -14,15 +14,19 @@ namespace PxFunctions.Benchmarks;
 internal sealed record RawCapacity(double QueueCyclesPerSecond, double TableWritesPerSecond, double MixedOpsPerSecond, int Concurrency)
 {
     /// <summary>
-    /// Steps per second the bare emulators could serve at <paramref name="txPerStep"/> requests a step: the mixed
-    /// rate over the requests a step costs. The blend is the mixed measurement because that is how the runtime
-    /// loads storage: tables and queues busy at once, in two emulator processes that share the machine's two cores
-    /// with the worker. Either service's bare rate alone would be wrong both ways: a serial sum of the two (time per
-    /// queue request plus time per table request) undercounts, because the emulators overlap, and the sum of the
-    /// two bare rates overcounts, because they cannot both have the CPU. Table reads, batches and queries are
-    /// counted like upserts and a batched receive like a single one, as one request each.
+    /// Steps per second the bare emulators could serve for a step of <paramref name="queueTxPerStep"/> queue and
+    /// <paramref name="tableTxPerStep"/> table requests: the mixed rate over the requests a step costs, but never more
+    /// than either emulator allows on its own (its bare rate over the step's requests to it). The mixed measurement
+    /// is the blend because that is how the runtime loads storage: tables and queues busy at once, in two emulator
+    /// processes that share the machine's two cores with the worker. A serial sum (time per queue request plus time
+    /// per table request) would undercount, since the emulators overlap; the sum of the two bare rates would
+    /// overcount, since they cannot both have the CPU. Table reads, batches and queries count like upserts and a
+    /// batched receive like a single one: one request each.
     /// </summary>
-    public double StepsPerSecond(double txPerStep) => MixedOpsPerSecond / txPerStep;
+    public double StepsPerSecond(double queueTxPerStep, double tableTxPerStep) =>
+        Math.Min(
+            MixedOpsPerSecond / (queueTxPerStep + tableTxPerStep),
+            Math.Min(3 * QueueCyclesPerSecond / queueTxPerStep, TableWritesPerSecond / tableTxPerStep));
 
     public static async Task<RawCapacity> MeasureAsync(string connectionString, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -83,8 +87,11 @@ internal sealed record RawCapacity(double QueueCyclesPerSecond, double TableWrit
         {
             for (var i = 0; clock.Elapsed < duration; i++)
             {
+                // Keys unique in both parts: Azurite finds an entity by its row key first, so a row key shared by
+                // every entity would measure that scan rather than the emulator's capacity.
+                var key = $"w{worker}-{i}-{Guid.NewGuid():N}";
                 await table.UpsertEntityAsync(
-                    new TableEntity($"w{worker}-{i}-{Guid.NewGuid():N}", "s") { ["Payload"] = payload, ["Version"] = (long)i },
+                    new TableEntity(key, key) { ["Payload"] = payload, ["Version"] = (long)i },
                     TableUpdateMode.Replace,
                     cancellationToken);
                 Interlocked.Increment(ref writes);

@@ -7,15 +7,16 @@ using PxFunctions.Storage;
 namespace PxFunctions.Benchmarks;
 
 /// <summary>
-/// The runtime benchmark (issue 3): on fresh Azurites (<see cref="BenchmarkStorage"/>), measure the bare emulator, then run the real app
-/// with M steppers ticking while N instances wait on 30-day timers, and report steps/s, storage requests per step,
-/// timer lateness and this process's peak memory while they wait.
+/// The runtime benchmark (issue 3): on fresh Azurites (<see cref="BenchmarkStorage"/>), measure the bare emulators,
+/// then run the real app with M steppers ticking while N instances wait on 30-day timers, and report steps/s,
+/// storage requests per step, timer lateness and this process's peak memory while they wait.
 /// </summary>
 /// <remarks>
-/// Phases: bare capacity; start the steppers; warm up; baseline window (no waiting instance); start K waiting
-/// instances through the runtime and seed the other N − K in the same rows (checked against a started one); warm
-/// up; measured window. Each window starts with a full garbage collection and a reset of the kernel's peak-RSS
-/// mark, so what seeding allocated is not charged to the worker.
+/// Phases: bare capacity; start M steppers, warm up, baseline window (no waiting instance), terminate them; start
+/// K waiting instances through the runtime and seed the other N − K in the same rows (checked against a started
+/// one) with no other load; start M fresh steppers, warm up, measured window. Each window starts with a full
+/// garbage collection and a reset of the kernel's peak-RSS mark, so what seeding allocated is not charged to the
+/// worker. Everything is bounded: fixed windows, a fixed number of instances, and a time limit on every wait.
 /// </remarks>
 internal static class RuntimeBenchmark
 {
@@ -118,7 +119,8 @@ internal static class RuntimeBenchmark
             var active = steppers.Count + waiters.Count;
             var main = await MeasureAsync($"measured, {active:N0} active instances", TimeSpan.FromSeconds(_options.Seconds), cancellationToken);
 
-            double? capacity = main.TxPerStep is { } tx ? raw.StepsPerSecond(tx) : null;
+            double? capacity = main.QueueTxPerStep is { } q && main.TableTxPerStep is { } t ? raw.StepsPerSecond(q, t) : null;
+            double? baselineCapacity = baseline?.QueueTxPerStep is { } bq && baseline.TableTxPerStep is { } bt ? raw.StepsPerSecond(bq, bt) : null;
             return new RuntimeBenchmarkReport
             {
                 StepsPerS = Round(main.StepsPerSecond),
@@ -150,6 +152,7 @@ internal static class RuntimeBenchmark
                 BaselineStepsPerS = Round(baseline?.StepsPerSecond),
                 BaselineStorageTxPerStep = Round(baseline?.TxPerStep),
                 BaselineTimerLatenessP99Ms = Round(baseline?.Lateness?.P99),
+                BaselineEfficiency = Round(baseline?.StepsPerSecond / baselineCapacity, 3),
                 Partitions = _options.Partitions,
                 BatchSize = _options.BatchSize,
                 IntervalMs = _options.IntervalMs,

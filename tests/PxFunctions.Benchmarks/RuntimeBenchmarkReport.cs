@@ -46,6 +46,7 @@ internal sealed record RuntimeBenchmarkReport
     public double? BaselineStepsPerS { get; init; }
     public double? BaselineStorageTxPerStep { get; init; }
     public double? BaselineTimerLatenessP99Ms { get; init; }
+    public double? BaselineEfficiency { get; init; }
     public int Partitions { get; init; }
     public int BatchSize { get; init; }
     public int IntervalMs { get; init; }

@@ -15,7 +15,7 @@ internal sealed record StepWindow(
 
     public double? TxPerStep => PerStep(TableTx + QueueTx + BlobTx);
 
-    /// <summary>Blob requests (none expected) are costed with the table's, the other non-queue service.</summary>
+    /// <summary>Blob requests (none expected) are counted with the table's.</summary>
     public double? TableTxPerStep => PerStep(TableTx + BlobTx);
 
     public double? QueueTxPerStep => PerStep(QueueTx);
