@@ -117,7 +117,7 @@ public sealed class InstanceClient(RuntimeStorage storage, InstanceStore store, 
     /// <summary>Lists instances by status and creation time, a page at a time.</summary>
     public async Task<InstancePage> QueryAsync(InstanceQuery query, CancellationToken cancellationToken)
     {
-        var filter = $"RowKey eq '{InstanceRecord.RowKey}'";
+        var filter = TableClient.CreateQueryFilter($"RowKey ge {InstanceRecord.RowKeyPrefix} and RowKey lt {InstanceKeys.End(InstanceRecord.RowKeyPrefix)}");
         if (query.Statuses is { Count: > 0 } statuses)
         {
             filter += " and (" + string.Join(" or ", statuses.Select(s => TableClient.CreateQueryFilter($"Status eq {s.ToString()}"))) + ")";
@@ -166,9 +166,9 @@ public sealed class InstanceClient(RuntimeStorage storage, InstanceStore store, 
         }
 
         // The state row last: a purge that stops half-way can simply be repeated.
-        keys.Remove(InstanceRecord.RowKey);
+        keys.Remove(InstanceRecord.RowKeyFor(instanceId));
         await store.DeleteAllAsync(instanceId, keys, cancellationToken);
-        await store.DeleteAllAsync(instanceId, [InstanceRecord.RowKey], cancellationToken);
+        await store.DeleteAllAsync(instanceId, [InstanceRecord.RowKeyFor(instanceId)], cancellationToken);
         return OperationResult.Done;
     }
 
@@ -199,7 +199,7 @@ public sealed class InstanceClient(RuntimeStorage storage, InstanceStore store, 
             {
                 Kind = InstanceMessageKind.Start,
                 InstanceId = pending.InstanceId,
-                EventId = "start",
+                EventId = InstanceKeys.StartEventId(pending.InstanceId),
                 Name = pending.Name,
                 Data = pending.Input,
                 At = time.GetUtcNow(),

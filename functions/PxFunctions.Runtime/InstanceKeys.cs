@@ -18,6 +18,9 @@ public static partial class InstanceKeys
 
     public static string Marker(string eventId) => MarkerPrefix + Safe(eventId);
 
+    /// <summary>The event id of an instance's start; it names the instance so its marker key is unique too.</summary>
+    public static string StartEventId(string instanceId) => "start:" + instanceId;
+
     public static string Late(string eventId) => LatePrefix + Safe(eventId);
 
     public static string Buffer(DateTimeOffset arrivedAt, string eventId) =>

@@ -8,12 +8,19 @@ namespace PxFunctions.Runtime;
 public sealed record TimerEntry(string Id, DateTimeOffset Due);
 
 /// <summary>
-/// The instance's state row (PartitionKey = instance id, RowKey = <c>s</c>). Everything the runtime needs to apply
+/// The instance's state row (PartitionKey = instance id, RowKey = <c>s:{instance id}</c>). Everything the runtime needs to apply
 /// the next event is here, so one point read loads an instance.
 /// </summary>
 public sealed record InstanceRecord
 {
-    public const string RowKey = "s";
+    /// <summary>Prefix of state rows; sorts after buffered, marker, late and outbox rows.</summary>
+    public const string RowKeyPrefix = "s:";
+
+    /// <summary>
+    /// The state row's key: unique per instance (not a shared constant) because Azurite finds entities by row key
+    /// first, and a row key shared by every instance made each state read scan all instances.
+    /// </summary>
+    public static string RowKeyFor(string instanceId) => RowKeyPrefix + instanceId;
 
     /// <summary>How many recent event ids the row keeps to spot redeliveries without another read.</summary>
     public const int RecentEventCapacity = 32;
@@ -37,7 +44,7 @@ public sealed record InstanceRecord
 
     public TableEntity ToEntity()
     {
-        var entity = new TableEntity(InstanceId, RowKey)
+        var entity = new TableEntity(InstanceId, RowKeyFor(InstanceId))
         {
             ["Name"] = Name,
             ["Status"] = Status.ToString(),

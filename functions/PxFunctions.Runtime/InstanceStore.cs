@@ -10,7 +10,7 @@ public sealed class InstanceStore(RuntimeStorage storage)
 
     public async Task<InstanceRecord?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {
-        var response = await Table.GetEntityIfExistsAsync<TableEntity>(instanceId, InstanceRecord.RowKey, cancellationToken: cancellationToken);
+        var response = await Table.GetEntityIfExistsAsync<TableEntity>(instanceId, InstanceRecord.RowKeyFor(instanceId), cancellationToken: cancellationToken);
         return response.HasValue ? InstanceRecord.FromEntity(response.Value!) : null;
     }
 

@@ -20,8 +20,6 @@ namespace PxFunctions.Benchmarks;
 /// </remarks>
 internal sealed class WaitingInstanceSeeder(RuntimeStorage storage, IInstanceHandler handler, RuntimeOptions options, TimeProvider time)
 {
-    /// <summary>The event id <see cref="InstanceClient.StartAsync"/> gives every start.</summary>
-    private const string StartEventId = "start";
 
     /// <summary>The rows one waiting instance consists of.</summary>
     public sealed record Rows(TableEntity State, TableEntity Marker, TableEntity Index);
@@ -31,7 +29,7 @@ internal sealed class WaitingInstanceSeeder(RuntimeStorage storage, IInstanceHan
         var now = time.GetUtcNow();
         var transition = handler.Apply(
             new InstanceView(instanceId, null, input, now, new Dictionary<string, DateTimeOffset>()),
-            new InstanceEvent(InstanceEventKind.Start, StartEventId, InstanceEvent.StartName, input, now));
+            new InstanceEvent(InstanceEventKind.Start, InstanceKeys.StartEventId(instanceId), InstanceEvent.StartName, input, now));
         if (transition.Effects is not [StartTimer timer] || timer.DueAt - now <= options.TimerHorizon)
         {
             throw new InvalidOperationException(
@@ -50,7 +48,7 @@ internal sealed class WaitingInstanceSeeder(RuntimeStorage storage, IInstanceHan
             LastUpdatedTime = now,
             Version = 1,
             Timers = new Dictionary<string, TimerEntry> { [timer.Name] = new(timerId, timer.DueAt) },
-            RecentEvents = [StartEventId],
+            RecentEvents = [InstanceKeys.StartEventId(instanceId)],
         };
         var message = new InstanceMessage
         {
@@ -64,7 +62,7 @@ internal sealed class WaitingInstanceSeeder(RuntimeStorage storage, IInstanceHan
         };
         return new Rows(
             record.ToEntity(),
-            new TableEntity(instanceId, InstanceKeys.Marker(StartEventId)) { ["Version"] = record.Version },
+            new TableEntity(instanceId, InstanceKeys.Marker(InstanceKeys.StartEventId(instanceId))) { ["Version"] = record.Version },
             new TableEntity(TimerPump.Bucket(timer.DueAt), timerId) { ["Message"] = message.ToJson(), ["Due"] = timer.DueAt, ["InstanceId"] = instanceId });
     }
 
@@ -130,7 +128,7 @@ internal sealed class WaitingInstanceSeeder(RuntimeStorage storage, IInstanceHan
             problems.Add($"row keys: started [{string.Join(", ", keys)}], seeded [{string.Join(", ", expectedKeys)}]");
         }
 
-        var state = partition.FirstOrDefault(r => r.RowKey == InstanceRecord.RowKey);
+        var state = partition.FirstOrDefault(r => r.RowKey == InstanceRecord.RowKeyFor(r.PartitionKey));
         var marker = partition.FirstOrDefault(r => r.RowKey == seeded.Marker.RowKey);
         if (state is not null)
         {
