@@ -112,7 +112,7 @@ internal sealed class WaitingInstanceSeeder(RuntimeStorage storage, IInstanceHan
     /// </summary>
     public async Task VerifyAgainstAsync(string startedId, string input, CancellationToken cancellationToken)
     {
-        var seeded = RowsFor("shape-check", input);
+        var seeded = RowsFor(startedId, input);
         var partition = new List<TableEntity>();
         await foreach (var row in storage.Instances.QueryAsync<TableEntity>(
                            TableClient.CreateQueryFilter($"PartitionKey eq {startedId}"), cancellationToken: cancellationToken))
