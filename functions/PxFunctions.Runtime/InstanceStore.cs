@@ -49,36 +49,6 @@ public sealed class InstanceStore(RuntimeStorage storage)
         Table.SubmitTransactionAsync(actions, cancellationToken);
 
     /// <summary>Deletes rows, ignoring rows another worker already deleted.</summary>
-    public async Task DeleteAllAsync(string instanceId, IReadOnlyList<string> rowKeys, CancellationToken cancellationToken)
-    {
-        if (rowKeys.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            foreach (var chunk in rowKeys.Chunk(100))
-            {
-                await Table.SubmitTransactionAsync(
-                    chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(instanceId, k), ETag.All)),
-                    cancellationToken);
-            }
-        }
-        catch (TableTransactionFailedException ex) when (ex.Status == 404)
-        {
-            // A concurrent re-drive deleted some; delete the rest one by one.
-            foreach (var key in rowKeys)
-            {
-                try
-                {
-                    await Table.DeleteEntityAsync(instanceId, key, ETag.All, cancellationToken);
-                }
-                catch (RequestFailedException notFound) when (notFound.Status == 404)
-                {
-                    // Gone already.
-                }
-            }
-        }
-    }
+    public Task DeleteAllAsync(string instanceId, IReadOnlyList<string> rowKeys, CancellationToken cancellationToken) =>
+        Table.DeletePartitionRowsAsync(instanceId, rowKeys, cancellationToken);
 }

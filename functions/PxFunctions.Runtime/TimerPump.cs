@@ -49,37 +49,10 @@ public sealed class TimerPump(RuntimeStorage storage, OutboxRelay relay, Runtime
                 async (row, ct) => await relay.EnqueueTimerAsync(InstanceMessage.Parse(row.GetString("Message")!), ct));
             foreach (var partition in rows.GroupBy(r => r.PartitionKey))
             {
-                foreach (var chunk in partition.Chunk(100))
-                {
-                    await DeleteAsync(chunk, cancellationToken);
-                }
+                await storage.TimerIndex.DeletePartitionRowsAsync(partition.Key, partition.Select(r => r.RowKey).ToList(), cancellationToken);
             }
 
             moved += rows.Count;
-        }
-    }
-
-    private async Task DeleteAsync(TableEntity[] rows, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await storage.TimerIndex.SubmitTransactionAsync(
-                rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, Azure.ETag.All)), cancellationToken);
-        }
-        catch (TableTransactionFailedException ex) when (ex.Status == 404)
-        {
-            // Another pump moved some of them: delete what is left one by one.
-            foreach (var row in rows)
-            {
-                try
-                {
-                    await storage.TimerIndex.DeleteEntityAsync(row.PartitionKey, row.RowKey, Azure.ETag.All, cancellationToken);
-                }
-                catch (Azure.RequestFailedException gone) when (gone.Status == 404)
-                {
-                    // Already moved.
-                }
-            }
         }
     }
 }
