@@ -12,6 +12,12 @@ public enum InstanceMessageKind
     Terminate,
     Suspend,
     Resume,
+
+    /// <summary>
+    /// Several timers (of any instances) due in the same second, carried by one queue message: the timer pump
+    /// sends these so that many timers coming due together cost one queue message per batch, not one each.
+    /// </summary>
+    TimerBatch,
 }
 
 /// <summary>
@@ -52,6 +58,21 @@ public sealed record InstanceMessage
     [JsonPropertyName("h")]
     public int Hops { get; init; }
 
+    /// <summary>The timer messages of a <see cref="InstanceMessageKind.TimerBatch"/>.</summary>
+    [JsonPropertyName("b")]
+    public IReadOnlyList<InstanceMessage>? Batch { get; init; }
+
+    /// <summary>Bundles timer messages due in the same second; the batch is due when its last timer is.</summary>
+    public static InstanceMessage TimerBatchOf(IReadOnlyList<InstanceMessage> timers, DateTimeOffset at) => new()
+    {
+        Kind = InstanceMessageKind.TimerBatch,
+        InstanceId = timers[0].InstanceId,
+        EventId = "batch:" + Guid.NewGuid().ToString("N"),
+        Due = timers.Max(t => t.Due),
+        At = at,
+        Batch = timers,
+    };
+
     private static readonly JsonSerializerOptions Options = new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -76,6 +97,12 @@ public sealed record InstanceMessage
         if (message is null || string.IsNullOrEmpty(message.InstanceId) || string.IsNullOrEmpty(message.EventId))
         {
             throw new FormatException("An instance message needs an instance id (i) and an event id (e).");
+        }
+
+        if ((message.Kind == InstanceMessageKind.TimerBatch) != message.Batch is { Count: > 0 }
+            || message.Batch?.Any(t => t.Kind != InstanceMessageKind.Timer || string.IsNullOrEmpty(t.InstanceId) || string.IsNullOrEmpty(t.EventId)) == true)
+        {
+            throw new FormatException("A timer batch (b) holds timer messages, and only a timer batch has one.");
         }
 
         return message;

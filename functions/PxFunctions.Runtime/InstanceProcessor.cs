@@ -13,6 +13,9 @@ public enum ProcessOutcome
     StaleTimer,
     TimerHopped,
     Ignored,
+
+    /// <summary>A timer batch was fanned out: each timer applied, or re-queued on its own after a failure.</summary>
+    Batch,
 }
 
 /// <summary>
@@ -31,23 +34,69 @@ public sealed class InstanceProcessor(
 {
     private readonly Dictionary<string, IInstanceHandler> _handlers = handlers.ToDictionary(h => h.Name, StringComparer.Ordinal);
     private readonly InstanceLocks _locks = new();
+    private readonly InstanceStateCache _cache = new(options.StateCacheSize);
 
     public async Task<ProcessOutcome> ProcessAsync(string messageText, CancellationToken cancellationToken)
     {
         var message = InstanceMessage.Parse(messageText);
         var now = time.GetUtcNow();
-        if (message.Kind == InstanceMessageKind.Timer && message.Due is { } due && due > now)
+        if (message.Kind is InstanceMessageKind.Timer or InstanceMessageKind.TimerBatch && message.Due is { } due && due > now)
         {
             // Arrived before its time: a timer longer than a queue message can stay hidden. Re-queue it.
             await relay.EnqueueTimerAsync(message with { Hops = message.Hops + 1 }, cancellationToken);
             return ProcessOutcome.TimerHopped;
         }
 
+        if (message.Kind == InstanceMessageKind.TimerBatch)
+        {
+            await ProcessBatchAsync(message.Batch!, cancellationToken);
+            return ProcessOutcome.Batch;
+        }
+
+        return await ProcessOneAsync(message, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies each timer of a batch. One that fails is queued again on its own, so it retries (and, if it keeps
+    /// failing, is poisoned) alone while the others are done. If even that fails the whole batch is retried: timers
+    /// that fired already are then recognised (their ids are no longer held) and skipped.
+    /// </summary>
+    private async Task ProcessBatchAsync(IReadOnlyList<InstanceMessage> timers, CancellationToken cancellationToken) =>
+        await Parallel.ForEachAsync(
+            timers,
+            new ParallelOptions { MaxDegreeOfParallelism = BatchParallelism, CancellationToken = cancellationToken },
+            async (timer, ct) =>
+            {
+                try
+                {
+                    await ProcessOneAsync(timer, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Timer {TimerId} of instance {InstanceId} failed in a batch; queued on its own", timer.TimerId, timer.InstanceId);
+                    await relay.EnqueueAsync(timer.InstanceId, timer.ToJson(), ct);
+                }
+            });
+
+    /// <summary>Timers of one batch applied at once (each takes its own instance's lock).</summary>
+    private const int BatchParallelism = 8;
+
+    private async Task<ProcessOutcome> ProcessOneAsync(InstanceMessage message, CancellationToken cancellationToken)
+    {
         using var _ = await _locks.AcquireAsync(message.InstanceId, cancellationToken);
+        var cached = _cache.TryGet(message.InstanceId);
         for (var attempt = 1; ; attempt++)
         {
-            var record = await store.GetAsync(message.InstanceId, cancellationToken);
+            var record = cached ?? await store.GetAsync(message.InstanceId, cancellationToken);
             var decision = Decide(record, message);
+            if (cached is not null && decision != Decision.Apply)
+            {
+                // A cached row may be stale; only the ETag-checked commit may trust it. Decide anything else afresh.
+                cached = null;
+                record = await store.GetAsync(message.InstanceId, cancellationToken);
+                decision = Decide(record, message);
+            }
+
             switch (decision)
             {
                 case Decision.Buffer:
@@ -85,9 +134,20 @@ public sealed class InstanceProcessor(
             };
             actions.AddRange(outbox.Select(o => new TableTransactionAction(TableTransactionActionType.Add, o.ToEntity())));
 
+            // Whatever the commit's outcome, the cached row is no longer the instance's (or is about to be replaced).
+            var fromCache = cached is not null;
+            cached = null;
+            _cache.Remove(message.InstanceId);
             try
             {
-                await store.CommitAsync(actions, cancellationToken);
+                var etag = await store.CommitAsync(actions, etagOf: 1, cancellationToken);
+                _cache.Set(next with { ETag = etag });
+            }
+            catch (TableTransactionFailedException ex) when (fromCache && ex.FailedTransactionActionIndex != 0)
+            {
+                // The cached row was stale (another worker committed, or the instance was purged): reload and retry.
+                attempt--;
+                continue;
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
             {

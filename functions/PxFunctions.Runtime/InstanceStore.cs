@@ -45,8 +45,12 @@ public sealed class InstanceStore(RuntimeStorage storage)
     }
 
     /// <summary>Commits one entity-group transaction (at most 100 operations, one partition).</summary>
-    public Task CommitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken) =>
-        Table.SubmitTransactionAsync(actions, cancellationToken);
+    /// <returns>The new ETag of the row written by action <paramref name="etagOf"/>.</returns>
+    public async Task<ETag> CommitAsync(IReadOnlyList<TableTransactionAction> actions, int etagOf, CancellationToken cancellationToken)
+    {
+        var responses = await Table.SubmitTransactionAsync(actions, cancellationToken);
+        return responses.Value[etagOf].Headers.ETag ?? default;
+    }
 
     /// <summary>Deletes rows, ignoring rows another worker already deleted.</summary>
     public Task DeleteAllAsync(string instanceId, IReadOnlyList<string> rowKeys, CancellationToken cancellationToken) =>

@@ -62,6 +62,12 @@ public sealed record RuntimeOptions
     /// <summary>How often a commit that lost an optimistic-concurrency race is retried before the message is retried.</summary>
     public int MaxCommitAttempts { get; init; } = 25;
 
+    /// <summary>
+    /// State rows a worker keeps after committing them, so a busy instance's next event needs no read
+    /// (<see cref="InstanceStateCache"/>); 0 turns the cache off. The ETag check keeps a stale entry harmless.
+    /// </summary>
+    public int StateCacheSize { get; init; } = 4_096;
+
     /// <summary>Buffered events re-queued per start or resume; more are re-queued by the next message.</summary>
     public int MaxDrainPerMessage { get; init; } = 200;
 }

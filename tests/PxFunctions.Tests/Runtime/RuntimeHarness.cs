@@ -20,6 +20,7 @@ public sealed class RuntimeHarness
     private readonly QueueClient _hostOutbox;
 
     private readonly RuntimeStorage _hostStorage;
+    private readonly Func<InstanceProcessor> _newProcessor;
     private readonly InstanceStore _hostStore;
 
     private RuntimeHarness(StorageAccount account, StorageAccount hostAccount, RuntimeStorage storage, TimeProvider time, RuntimeOptions options, IInstanceHandler[] handlers)
@@ -33,6 +34,7 @@ public sealed class RuntimeHarness
         Store = new InstanceStore(storage);
         Relay = new OutboxRelay(storage, Store, options, time);
         Processor = new InstanceProcessor(Store, Relay, handlers, options, time, NullLogger<InstanceProcessor>.Instance);
+        _newProcessor = () => new InstanceProcessor(Store, Relay, handlers, options, time, NullLogger<InstanceProcessor>.Instance);
         Client = new InstanceClient(storage, Store, Relay, handlers, time);
         Sink = new EffectLogSink(storage, time);
         Dispatcher = new EffectDispatcher(Sink);
@@ -42,6 +44,9 @@ public sealed class RuntimeHarness
         _hostEvents = _hostStorage.Events;
         _hostOutbox = hostAccount.Queue(RuntimeStorage.OutboxQueue);
     }
+
+    /// <summary>A processor of its own (its own locks and state cache), as another process would have.</summary>
+    public InstanceProcessor NewProcessor() => _newProcessor();
 
     public StorageAccount Account { get; }
     public RuntimeStorage Storage { get; }
@@ -142,7 +147,12 @@ public sealed class RuntimeHarness
     public async Task RunUntilAsync(Func<Task<bool>> done, int workers = 2, int timeoutMs = 60_000, bool drain = true)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var running = Enumerable.Range(0, workers).Select(_ => WorkAsync(stop.Token)).Append(PumpLoopAsync(stop.Token)).ToList();
+        // Each worker after the first plays another process: its own processor, so its own instance locks and state
+        // cache, which go stale whenever another worker commits.
+        var running = Enumerable.Range(0, workers)
+            .Select(i => WorkAsync(i == 0 ? Processor : _newProcessor(), stop.Token))
+            .Append(PumpLoopAsync(stop.Token))
+            .ToList();
         var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
         try
         {
@@ -165,13 +175,6 @@ public sealed class RuntimeHarness
             await stop.CancelAsync();
             await Task.WhenAll(running);
         }
-    }
-
-    /// <summary>Runs workers for a fixed real time (to show that something does <em>not</em> happen).</summary>
-    public Task RunForAsync(TimeSpan duration, int workers = 2)
-    {
-        var until = DateTime.UtcNow + duration;
-        return RunUntilAsync(() => Task.FromResult(DateTime.UtcNow >= until), workers, (int)duration.TotalMilliseconds + 30_000, drain: false);
     }
 
     public async Task<bool> QueuesEmptyAsync()
@@ -206,9 +209,9 @@ public sealed class RuntimeHarness
     }
 
     /// <summary>One poller per queue per worker, backing off while its queue is empty (as the app's dispatcher does).</summary>
-    private Task WorkAsync(CancellationToken stop) =>
+    private Task WorkAsync(InstanceProcessor processor, CancellationToken stop) =>
         Task.WhenAll(_hostEvents
-            .Select(queue => PollAsync(queue, async text => Outcomes.Enqueue((await Processor.ProcessAsync(text, CancellationToken.None), Time.GetUtcNow())), stop))
+            .Select(queue => PollAsync(queue, async text => Outcomes.Enqueue((await processor.ProcessAsync(text, CancellationToken.None), Time.GetUtcNow())), stop))
             .Append(PollAsync(_hostOutbox, text => Dispatcher.DispatchAsync(text, CancellationToken.None), stop)));
 
     private async Task PollAsync(QueueClient queue, Func<string, Task> handle, CancellationToken stop)
