@@ -22,6 +22,17 @@ public interface IInstanceHandler
     Transition Apply(InstanceView instance, InstanceEvent instanceEvent);
 }
 
+/// <summary>
+/// A handler that needs data it cannot carry in its state, such as the published journey definition an instance
+/// pinned. <see cref="PrepareAsync"/> runs before every <see cref="IInstanceHandler.Apply"/> and may do I/O, but only
+/// to load what is immutable once written (so <c>Apply</c> stays a function of its arguments). An exception here is
+/// a transient failure: the message is retried; it does not fail the instance.
+/// </summary>
+public interface IPreparingInstanceHandler : IInstanceHandler
+{
+    ValueTask PrepareAsync(InstanceView instance, InstanceEvent instanceEvent, CancellationToken cancellationToken);
+}
+
 /// <summary>What a handler sees of its instance.</summary>
 public sealed record InstanceView(
     string InstanceId,

@@ -118,20 +118,34 @@ public sealed class InstanceProcessor(
                     await RedriveAsync(record!, cancellationToken);
                     return ProcessOutcome.Duplicate;
                 case Decision.StaleTimer:
+                    if (record is { Status: RuntimeStatus.Running })
+                    {
+                        // It may be a redelivered timer whose worker stopped after the commit, before the hand-on:
+                        // timers carry no marker, so finish that hand-on here (idempotent; usually nothing is left).
+                        await RedriveAsync(record, cancellationToken);
+                    }
+
                     return ProcessOutcome.StaleTimer;
                 case Decision.Ignore:
                     return ProcessOutcome.Ignored;
             }
 
-            var (next, outbox, drain) = Transition(record, message, time.GetUtcNow());
-            var actions = new List<TableTransactionAction>(outbox.Count + 2)
+            var now = time.GetUtcNow();
+            await PrepareAsync(record, message, now, cancellationToken);
+            var (next, outbox, drain) = Transition(record, message, now);
+            // A timer needs no marker: the state row holds its id until it fires and drops it then, so a redelivered
+            // timer is recognised as stale. Every other event gets one, first, so a redelivery fails the whole
+            // transaction there, before anything else is written.
+            var marked = message.Kind != InstanceMessageKind.Timer;
+            var actions = new List<TableTransactionAction>(outbox.Count + 2);
+            if (marked)
             {
-                // First, so a redelivered event fails the whole transaction here, before anything else is written.
-                new(TableTransactionActionType.Add, new TableEntity(message.InstanceId, InstanceKeys.Marker(message.EventId)) { ["Version"] = next.Version }),
-                record is null
-                    ? new(TableTransactionActionType.Add, next.ToEntity())
-                    : new(TableTransactionActionType.UpdateReplace, next.ToEntity(), record.ETag),
-            };
+                actions.Add(new(TableTransactionActionType.Add, new TableEntity(message.InstanceId, InstanceKeys.Marker(message.EventId)) { ["Version"] = next.Version }));
+            }
+
+            actions.Add(record is null
+                ? new(TableTransactionActionType.Add, next.ToEntity())
+                : new(TableTransactionActionType.UpdateReplace, next.ToEntity(), record.ETag));
             actions.AddRange(outbox.Select(o => new TableTransactionAction(TableTransactionActionType.Add, o.ToEntity())));
 
             // Whatever the commit's outcome, the cached row is no longer the instance's (or is about to be replaced).
@@ -140,16 +154,16 @@ public sealed class InstanceProcessor(
             _cache.Remove(message.InstanceId);
             try
             {
-                var etag = await store.CommitAsync(actions, etagOf: 1, cancellationToken);
+                var etag = await store.CommitAsync(actions, etagOf: marked ? 1 : 0, cancellationToken);
                 _cache.Set(next with { ETag = etag });
             }
-            catch (TableTransactionFailedException ex) when (fromCache && ex.FailedTransactionActionIndex != 0)
+            catch (TableTransactionFailedException ex) when (fromCache && !(marked && ex.FailedTransactionActionIndex == 0))
             {
                 // The cached row was stale (another worker committed, or the instance was purged): reload and retry.
                 attempt--;
                 continue;
             }
-            catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
+            catch (TableTransactionFailedException ex) when (marked && ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
             {
                 // Applied before (its marker exists) though the recent-event list no longer shows it.
                 await RedriveAsync((await store.GetAsync(message.InstanceId, cancellationToken))!, cancellationToken);
@@ -254,19 +268,10 @@ public sealed class InstanceProcessor(
         }
 
         var timers = new Dictionary<string, TimerEntry>(current.Timers);
-        InstanceEvent instanceEvent;
+        var instanceEvent = EventOf(message, current.Input, now);
         if (message.Kind == InstanceMessageKind.Timer)
         {
             timers.Remove(message.Name!);
-            instanceEvent = new InstanceEvent(InstanceEventKind.Timer, message.EventId, message.Name!, null, message.Due ?? now);
-        }
-        else if (message.Kind == InstanceMessageKind.Start)
-        {
-            instanceEvent = new InstanceEvent(InstanceEventKind.Start, message.EventId, InstanceEvent.StartName, current.Input, message.At);
-        }
-        else
-        {
-            instanceEvent = new InstanceEvent(InstanceEventKind.External, message.EventId, message.Name ?? "", message.Data, message.At);
         }
 
         var next = current with
@@ -284,7 +289,7 @@ public sealed class InstanceProcessor(
                 throw new InvalidOperationException($"No handler is registered for instances named '{current.Name}'.");
             }
 
-            var view = new InstanceView(current.InstanceId, current.State, current.Input, now, timers.ToDictionary(t => t.Key, t => t.Value.Due));
+            var view = ViewOf(current, timers, now);
             var transition = handler.Apply(view, instanceEvent);
             next = ApplyEffects(next with { State = transition.State }, transition.Effects, timers, outbox);
         }
@@ -306,6 +311,31 @@ public sealed class InstanceProcessor(
 
         return (next, outbox, message.Kind == InstanceMessageKind.Start);
     }
+
+    /// <summary>Lets a preparing handler load what its <c>Apply</c> will read (only for events it will apply).</summary>
+    private async Task PrepareAsync(InstanceRecord? record, InstanceMessage message, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (message.Kind is not (InstanceMessageKind.Start or InstanceMessageKind.Event or InstanceMessageKind.Timer)
+            || !_handlers.TryGetValue(record?.Name ?? message.Name ?? "", out var handler)
+            || handler is not IPreparingInstanceHandler preparing)
+        {
+            return;
+        }
+
+        var current = record ?? new InstanceRecord { InstanceId = message.InstanceId, Name = message.Name ?? "", Input = message.Data };
+        var timers = current.Timers.Where(t => message.Kind != InstanceMessageKind.Timer || t.Key != message.Name).ToDictionary(t => t.Key, t => t.Value);
+        await preparing.PrepareAsync(ViewOf(current, timers, now), EventOf(message, current.Input, now), cancellationToken);
+    }
+
+    private static InstanceView ViewOf(InstanceRecord current, IReadOnlyDictionary<string, TimerEntry> timers, DateTimeOffset now) =>
+        new(current.InstanceId, current.State, current.Input, now, timers.ToDictionary(t => t.Key, t => t.Value.Due));
+
+    private static InstanceEvent EventOf(InstanceMessage message, string? input, DateTimeOffset now) => message.Kind switch
+    {
+        InstanceMessageKind.Timer => new InstanceEvent(InstanceEventKind.Timer, message.EventId, message.Name!, null, message.Due ?? now),
+        InstanceMessageKind.Start => new InstanceEvent(InstanceEventKind.Start, message.EventId, InstanceEvent.StartName, input, message.At),
+        _ => new InstanceEvent(InstanceEventKind.External, message.EventId, message.Name ?? "", message.Data, message.At),
+    };
 
     private static InstanceRecord ApplyEffects(InstanceRecord next, IReadOnlyList<InstanceEffect> effects, Dictionary<string, TimerEntry> timers, List<OutboxRow> outbox)
     {

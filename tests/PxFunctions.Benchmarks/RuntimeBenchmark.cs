@@ -29,12 +29,14 @@ internal static class RuntimeBenchmark
             $"({options.Started:N0} started, the rest seeded), {options.Seconds} s measured; {options.Partitions} partitions x batch {options.BatchSize}");
         await using var storage = await BenchmarkStorage.StartAsync(cancellationToken);
         var raw = await RawCapacity.MeasureAsync(storage.ConnectionString, options.Concurrency, TimeSpan.FromSeconds(options.RawSeconds), cancellationToken);
+        var rawAtDepth = await RawCapacity.MeasureAsync(
+            storage.ConnectionString, options.Concurrency, TimeSpan.FromSeconds(options.RawSeconds), cancellationToken, depth: options.Steppers);
 
         var app = await BenchmarkApp.StartAsync(storage.ConnectionString, options, cancellationToken);
         try
         {
             var run = new Run(app.Services, storage.ConnectionString, options);
-            return await run.ExecuteAsync(raw, cancellationToken);
+            return await run.ExecuteAsync(raw, rawAtDepth, cancellationToken);
         }
         finally
         {
@@ -80,17 +82,27 @@ internal static class RuntimeBenchmark
                 services.GetRequiredService<TimeProvider>());
         }
 
-        public async Task<RuntimeBenchmarkReport> ExecuteAsync(RawCapacity raw, CancellationToken cancellationToken)
+        public async Task<RuntimeBenchmarkReport> ExecuteAsync(RawCapacity raw, RawCapacity rawAtDepth, CancellationToken cancellationToken)
         {
             StepWindow? baseline = null;
             if (_options.BaselineSeconds > 0)
             {
-                var first = await StartSteppersAsync("a", cancellationToken);
+                var first = await StartSteppersAsync("a", _options.IntervalMs, cancellationToken);
                 await WarmUpAsync(cancellationToken);
                 baseline = await MeasureAsync($"baseline, {first.Count} active instances", TimeSpan.FromSeconds(_options.BaselineSeconds), cancellationToken);
 
                 // Seeding is not what is measured: stop these steppers so it runs alone, and start fresh ones after.
                 await StopSteppersAsync(first, cancellationToken);
+            }
+
+            StepWindow? saturated = null;
+            if (_options.SaturationSeconds > 0)
+            {
+                // The same number of steppers (so the same queue depth) offered far more than can be served.
+                var fast = await StartSteppersAsync("s", _options.SaturationIntervalMs, cancellationToken);
+                await WarmUpAsync(cancellationToken);
+                saturated = await MeasureAsync($"saturation, {fast.Count} steppers every {_options.SaturationIntervalMs} ms", TimeSpan.FromSeconds(_options.SaturationSeconds), cancellationToken);
+                await StopSteppersAsync(fast, cancellationToken);
             }
 
             var seedClock = Stopwatch.StartNew();
@@ -114,13 +126,14 @@ internal static class RuntimeBenchmark
             var seedSeconds = seedClock.Elapsed.TotalSeconds;
             Progress.Write($"{waiters.Count:N0} instances waiting on 30-day timers after {seedSeconds:F0} s ({seeded.Count:N0} seeded)");
 
-            var steppers = await StartSteppersAsync("b", cancellationToken);
+            var steppers = await StartSteppersAsync("b", _options.IntervalMs, cancellationToken);
             await WarmUpAsync(cancellationToken);
             var active = steppers.Count + waiters.Count;
             var main = await MeasureAsync($"measured, {active:N0} active instances", TimeSpan.FromSeconds(_options.Seconds), cancellationToken);
 
             double? capacity = main.QueueTxPerStep is { } q && main.TableTxPerStep is { } t ? raw.StepsPerSecond(q, t) : null;
             double? baselineCapacity = baseline?.QueueTxPerStep is { } bq && baseline.TableTxPerStep is { } bt ? raw.StepsPerSecond(bq, bt) : null;
+            double? saturatedCapacity = saturated?.QueueTxPerStep is { } sq && saturated.TableTxPerStep is { } st ? rawAtDepth.StepsPerSecond(sq, st) : null;
             return new RuntimeBenchmarkReport
             {
                 StepsPerS = Round(main.StepsPerSecond),
@@ -141,6 +154,14 @@ internal static class RuntimeBenchmark
                 RawMixedOpsPerS = Round(raw.MixedOpsPerSecond),
                 CapacityStepsPerS = Round(capacity),
                 Efficiency = Round(main.StepsPerSecond / capacity, 3),
+                RawQueueCyclesAtDepthPerS = Round(rawAtDepth.QueueCyclesPerSecond),
+                RawMixedOpsAtDepthPerS = Round(rawAtDepth.MixedOpsPerSecond),
+                RawDepth = rawAtDepth.Depth,
+                SaturatedStepsPerS = Round(saturated?.StepsPerSecond),
+                SaturatedOfferedStepsPerS = saturated is null ? null : Round(_options.Steppers * 1000.0 / _options.SaturationIntervalMs),
+                SaturatedStorageTxPerStep = Round(saturated?.TxPerStep),
+                SaturatedCapacityStepsPerS = Round(saturatedCapacity),
+                SaturatedEfficiency = Round(saturated?.StepsPerSecond / saturatedCapacity, 3),
                 ActiveInstances = active,
                 WaitingInstances = waiters.Count,
                 StepperInstances = steppers.Count,
@@ -165,14 +186,14 @@ internal static class RuntimeBenchmark
         }
 
         /// <summary>Starts the steppers, their first ticks staggered over one interval so the load is even.</summary>
-        private async Task<List<string>> StartSteppersAsync(string generation, CancellationToken cancellationToken)
+        private async Task<List<string>> StartSteppersAsync(string generation, int intervalMs, CancellationToken cancellationToken)
         {
-            var interval = TimeSpan.FromMilliseconds(_options.IntervalMs);
+            var interval = TimeSpan.FromMilliseconds(intervalMs);
             var steppers = Enumerable.Range(0, _options.Steppers).Select(i => $"step-{generation}-{i:D6}").ToList();
             var firstDue = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
             await StartAllAsync(
                 steppers,
-                (_, i) => (StepperHandler.HandlerName, new StepperInput(_options.IntervalMs, firstDue + interval * i / steppers.Count).ToJson()),
+                (_, i) => (StepperHandler.HandlerName, new StepperInput(intervalMs, firstDue + interval * i / steppers.Count).ToJson()),
                 cancellationToken);
             await WaitForAsync(steppers, RuntimeStatus.Running, cancellationToken);
             Progress.Write($"{steppers.Count} steppers running");

@@ -27,6 +27,14 @@ internal sealed record RuntimeBenchmarkOptions
     /// <summary>A window before any waiting instance exists, so memory and rate can be compared at N = 0.</summary>
     public int BaselineSeconds { get; init; } = 20;
 
+    /// <summary>
+    /// A window in which the same steppers tick every <see cref="SaturationIntervalMs"/>, far more than the runtime can
+    /// serve, to measure the most steps/s it sustains (0 to skip).
+    /// </summary>
+    public int SaturationSeconds { get; init; } = 30;
+
+    public int SaturationIntervalMs { get; init; } = 250;
+
     /// <summary>Length of each bare-Azurite measurement.</summary>
     public int RawSeconds { get; init; } = 10;
 
@@ -50,7 +58,7 @@ internal sealed record RuntimeBenchmarkOptions
         runtime [--instances N] [--started K] [--steppers M] [--interval-ms I] [--seconds S] [--warmup-seconds W]
                 [--baseline-seconds B] [--raw-seconds R] [--partitions P] [--batch-size B] [--poll-ms P] [--max-poll-ms P]
 
-          --instances N        instances waiting on a 30-day timer during the measured window (default 10000)
+          --instances N        instances waiting on a 30-day timer during the measured window (default 100000)
           --started K          how many of them are started through the runtime; the rest are seeded directly in the
                                exact rows a start leaves behind, checked against a started one (default 1000)
           --steppers M         instances that fire a timer, send one message and schedule the next timer (default 300)
@@ -58,6 +66,9 @@ internal sealed record RuntimeBenchmarkOptions
           --seconds S          measured window (default 60)
           --warmup-seconds W   settling time before each window (default 15)
           --baseline-seconds B window before any waiting instance exists, 0 to skip (default 20)
+          --saturation-seconds T  window with the steppers ticking every --saturation-interval-ms, to find the most
+                               steps/s the runtime sustains, 0 to skip (default 30)
+          --saturation-interval-ms I  the steppers' period in that window (default 250)
           --raw-seconds R      length of each bare-Azurite measurement (default 10)
           --partitions P       instance queue partitions, Px__Runtime__Partitions (default 4)
           --batch-size B       messages per receive, Px__Dispatcher__BatchSize (default 16)
@@ -92,6 +103,8 @@ internal sealed record RuntimeBenchmarkOptions
                 "--seconds" => options with { Seconds = Number(name, value, 1, 86_400) },
                 "--warmup-seconds" => options with { WarmupSeconds = Number(name, value, 0, 3_600) },
                 "--baseline-seconds" => options with { BaselineSeconds = Number(name, value, 0, 3_600) },
+                "--saturation-seconds" => options with { SaturationSeconds = Number(name, value, 0, 3_600) },
+                "--saturation-interval-ms" => options with { SaturationIntervalMs = Number(name, value, 10, 60_000) },
                 "--raw-seconds" => options with { RawSeconds = Number(name, value, 1, 3_600) },
                 "--partitions" => options with { Partitions = Number(name, value, 1, 16) },
                 "--batch-size" => options with { BatchSize = Number(name, value, 1, 32) },

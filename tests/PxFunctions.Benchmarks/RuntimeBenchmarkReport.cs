@@ -35,6 +35,22 @@ internal sealed record RuntimeBenchmarkReport
     public double RawMixedOpsPerS { get; init; }
     public double? CapacityStepsPerS { get; init; }
     public double? Efficiency { get; init; }
+
+    /// <summary>Bare queue cycles/s with as many hidden messages resident as the steppers keep (Azurite slows with depth).</summary>
+    public double? RawQueueCyclesAtDepthPerS { get; init; }
+    public double? RawMixedOpsAtDepthPerS { get; init; }
+    public int? RawDepth { get; init; }
+
+    /// <summary>The most steps/s sustained when far more is offered (the saturation window), and what it cost.</summary>
+    public double? SaturatedStepsPerS { get; init; }
+    public double? SaturatedOfferedStepsPerS { get; init; }
+    public double? SaturatedStorageTxPerStep { get; init; }
+
+    /// <summary>What the bare emulators, at the runtime's queue depth, allow for the saturated step's requests.</summary>
+    public double? SaturatedCapacityStepsPerS { get; init; }
+
+    /// <summary><see cref="SaturatedStepsPerS"/> over <see cref="SaturatedCapacityStepsPerS"/> (target ≥ 0.6).</summary>
+    public double? SaturatedEfficiency { get; init; }
     public int ActiveInstances { get; init; }
     public int WaitingInstances { get; init; }
     public int StepperInstances { get; init; }

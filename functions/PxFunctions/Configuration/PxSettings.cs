@@ -42,6 +42,9 @@ public sealed partial record PxSettings
 
     /// <summary>Partition queues for instance messages (<c>px-events-0</c> ...); more spreads load over more queues.</summary>
     public int RuntimePartitions { get; init; } = PxFunctions.Runtime.RuntimeOptions.DefaultPartitions;
+    /// <summary>Publish the example journeys shipped with the app at start-up (standalone by default).</summary>
+    public bool LoadExampleJourneys { get; init; } = true;
+
     public string? ApplicationInsightsConnectionString { get; init; }
     public string? ApplicationInsightsAuthenticationString { get; init; }
 
@@ -93,6 +96,7 @@ public sealed partial record PxSettings
             VisibilityTimeout = ParseDuration(Get(SettingNames.QueuesVisibilityTimeout), SettingNames.QueuesVisibilityTimeout) ?? TimeSpan.FromMinutes(5),
             RetryDelay = ParseDuration(Get(SettingNames.QueuesRetryDelay), SettingNames.QueuesRetryDelay, allowZero: true) ?? TimeSpan.FromSeconds(1),
             RuntimePartitions = ParseInt(Get(SettingNames.RuntimePartitions), SettingNames.RuntimePartitions, 1, 16) ?? PxFunctions.Runtime.RuntimeOptions.DefaultPartitions,
+            LoadExampleJourneys = ParseBool(Get(SettingNames.JourneysLoadExamples), SettingNames.JourneysLoadExamples) ?? port is null,
             ConsoleTelemetry = ParseBool(Get(SettingNames.TelemetryConsoleExporter), SettingNames.TelemetryConsoleExporter) ?? isDevelopment,
             ApplicationInsightsConnectionString = Get(SettingNames.ApplicationInsightsConnectionString),
             ApplicationInsightsAuthenticationString = Get(SettingNames.ApplicationInsightsAuthenticationString),

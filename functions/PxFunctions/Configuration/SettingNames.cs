@@ -29,6 +29,7 @@ public static class SettingNames
     public const string QueuesRetryDelay = "Px__Queues__RetryDelay";
     public const string TelemetryConsoleExporter = "Px__Telemetry__ConsoleExporter";
     public const string RuntimePartitions = "Px__Runtime__Partitions";
+    public const string JourneysLoadExamples = "Px__Journeys__LoadExamples";
 
     public const string ApplicationInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string ApplicationInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
@@ -43,7 +44,7 @@ public static class SettingNames
         Storage, StorageAccountName, StorageBlobServiceUri, StorageQueueServiceUri, StorageTableServiceUri,
         StorageCredential, StorageClientId, AdminKey, StoragePrefix, EmbeddedStorageDataPath, EmbeddedStorageInMemory,
         DispatcherEnabled, DispatcherPollInterval, DispatcherMaxPollInterval, DispatcherBatchSize,
-        QueuesMaxDequeueCount, QueuesVisibilityTimeout, QueuesRetryDelay, TelemetryConsoleExporter, RuntimePartitions,
+        QueuesMaxDequeueCount, QueuesVisibilityTimeout, QueuesRetryDelay, TelemetryConsoleExporter, RuntimePartitions, JourneysLoadExamples,
         ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString, CustomHandlerPort,
     ];
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PxFunctions.Configuration;
 using PxFunctions.Http;
+using PxFunctions.Journeys;
 using PxFunctions.Storage;
 using PxFunctions.Telemetry;
 using PxFunctions.Triggers;
@@ -109,6 +110,7 @@ public static class PxApp
         services.AddStorageResource(StorageResource.Table(HeartbeatTimer.TableName));
         services.AddTimerFunction<HeartbeatTimer>(HeartbeatTimer.FunctionName, HeartbeatTimer.Schedule);
         services.AddPxRuntime(settings.RuntimePartitions);
+        services.AddPxJourneys(settings.LoadExampleJourneys);
 
         services.AddSingleton<StorageBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageBootstrap>());
@@ -128,6 +130,7 @@ public static class PxApp
 
         app.MapHealthApi();
         app.MapDurableManagementApi();
+        app.MapJourneysApi();
         app.MapCustomHandlerApi();
 
         var startup = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PxFunctions");

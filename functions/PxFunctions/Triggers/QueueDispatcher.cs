@@ -23,12 +23,27 @@ public sealed class QueueDispatcher(
             .Where(f => f.Trigger is QueueTrigger)
             .Select(f => PollAsync(f.Name, ((QueueTrigger)f.Trigger).Queue, stoppingToken)));
 
+    /// <summary>
+    /// While a queue is backed up (the last receive filled a batch), keeps up to a batch and a half in flight, as the
+    /// Functions host does (<c>batchSize</c> plus <c>newBatchThreshold</c> = half of it): the next batch is fetched as
+    /// soon as half the current one is done, so one slow message does not hold back the queue. At light load it
+    /// waits for the batch to finish first, so each receive collects more messages (receives are transactions too).
+    /// </summary>
     private async Task PollAsync(string functionName, string logicalQueue, CancellationToken stoppingToken)
     {
         var queue = storage.Queue(logicalQueue);
         var idle = settings.DispatcherPollInterval;
+        var threshold = settings.DispatcherBatchSize / 2;
+        var inFlight = new List<Task>();
+        var backedUp = false;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (inFlight.Count > (backedUp ? threshold : 0))
+            {
+                inFlight.Remove(await Task.WhenAny(inFlight));
+                continue;
+            }
+
             QueueMessage[] messages;
             try
             {
@@ -36,7 +51,7 @@ public sealed class QueueDispatcher(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (RequestFailedException ex)
             {
@@ -46,14 +61,25 @@ public sealed class QueueDispatcher(
 
             if (messages.Length == 0)
             {
+                backedUp = false;
+                if (inFlight.Count > 0)
+                {
+                    // Work is still running: wait for some of it rather than sleeping blind.
+                    inFlight.Remove(await Task.WhenAny(inFlight));
+                    continue;
+                }
+
                 await DelayAsync(idle, stoppingToken);
                 idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, settings.DispatcherMaxPollInterval.Ticks));
                 continue;
             }
 
             idle = settings.DispatcherPollInterval;
-            await Task.WhenAll(messages.Select(m => HandleAsync(functionName, queue, m, stoppingToken)));
+            backedUp = messages.Length == settings.DispatcherBatchSize;
+            inFlight.AddRange(messages.Select(m => HandleAsync(functionName, queue, m, stoppingToken)));
         }
+
+        await Task.WhenAll(inFlight);
     }
 
     private async Task HandleAsync(string functionName, Azure.Storage.Queues.QueueClient queue, QueueMessage message, CancellationToken stoppingToken)

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PxFunctions.Journeys.Interpreter;
+
+/// <summary>The effect channels a journey sends on (the runtime's <c>SendMessage.Channel</c>).</summary>
+public static class JourneyChannels
+{
+    /// <summary>A message for the customer (<see cref="OutboundMessage"/>); the channel dispatcher picks SMS or email.</summary>
+    public const string Customer = "customer";
+
+    /// <summary>Open a ticket for a person, or add to one (<see cref="HandoffRequest"/>).</summary>
+    public const string Handoff = "handoff";
+
+    /// <summary>A zero-party fact the customer told us (<see cref="FactRecord"/>), for the customer's profile.</summary>
+    public const string Fact = "fact";
+
+    /// <summary>A reply no step or FAQ could use, kept for the team (<see cref="FactRecord"/> with fact <c>reply</c>).</summary>
+    public const string Inbox = "inbox";
+}
+
+/// <summary>Why a message is sent: a journey step, an FAQ answer, an agent's reply, the handoff confirmation.</summary>
+public enum OutboundKind
+{
+    Journey,
+    Faq,
+    Agent,
+    HandoffConfirm,
+    Acknowledgement,
+}
+
+/// <summary>
+/// A message for a customer, rendered for every channel of its preference list so the dispatcher can take the
+/// first one the customer may receive (consent, quiet hours) without rendering anything itself.
+/// </summary>
+public sealed record OutboundMessage
+{
+    public required OutboundKind Kind { get; init; }
+
+    /// <summary><c>service</c> or <c>marketing</c>: the consent the message needs.</summary>
+    public required string Class { get; init; }
+
+    public required string JourneyId { get; init; }
+    public required int Version { get; init; }
+    public string? Step { get; init; }
+    public string? Stage { get; init; }
+    public required CustomerContact Customer { get; init; }
+
+    /// <summary>Channels in preference order (<c>sms</c>, <c>email</c>).</summary>
+    public required IReadOnlyList<string> Channels { get; init; }
+
+    public required string Locale { get; init; }
+    public SmsContent? Sms { get; init; }
+    public EmailContent? Email { get; init; }
+
+    /// <summary>For questions: the answers, so email can carry one-click answer links.</summary>
+    public AskOptions? Ask { get; init; }
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static OutboundMessage Parse(string json) =>
+        JsonSerializer.Deserialize<OutboundMessage>(json, Json) ?? throw new FormatException("Not an outbound message.");
+}
+
+public sealed record CustomerContact(string? Id, string? Phone, string? Email, string? Locale, string? TimeZone, string? CountryCode);
+
+public sealed record SmsContent(string Text, int Segments, string Encoding);
+
+public sealed record EmailContent(string Subject, string Html, string Text);
+
+public sealed record AskOptions(string Expect, int Scale, IReadOnlyList<AskOption> Options);
+
+public sealed record AskOption(string Value, string Label);
+
+/// <summary>A ticket for a person: why, who, and the recent conversation (the Postscript handoff pattern).</summary>
+public sealed record HandoffRequest(
+    string Action,
+    string Reason,
+    string JourneyId,
+    string? Step,
+    CustomerContact Customer,
+    IReadOnlyList<ConversationLine> Conversation)
+{
+    public const string Open = "open";
+    public const string CustomerReply = "customerReply";
+
+    public string ToJson() => JsonSerializer.Serialize(this, OutboundMessage.Json);
+}
+
+/// <summary>Something the customer told us (a rating, a preference, an unanswered reply).</summary>
+public sealed record FactRecord(string? CustomerId, string JourneyId, string? Step, string Fact, string Value, string? Text, DateTimeOffset At)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, OutboundMessage.Json);
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace PxFunctions.Journeys.Interpreter;
+
+/// <summary>What a journey instance is waiting for at its current step.</summary>
+public enum WaitingFor
+{
+    Nothing,
+
+    /// <summary>A delivery report, or the fallback timer (trigger "delivered").</summary>
+    Delivery,
+
+    /// <summary>A wait step's timer.</summary>
+    Timer,
+
+    /// <summary>The answer to an ask step, or its timeout.</summary>
+    Reply,
+
+    /// <summary>A goal step's business event, or its deadline.</summary>
+    Goal,
+
+    /// <summary>An agent: a handoff step's ticket is open.</summary>
+    Agent,
+}
+
+/// <summary>A line of the conversation kept for handoff tickets (the last few only, so state stays bounded).</summary>
+public sealed record ConversationLine(
+    [property: JsonPropertyName("at")] DateTimeOffset At,
+    [property: JsonPropertyName("from")] string From,
+    [property: JsonPropertyName("channel")] string? Channel,
+    [property: JsonPropertyName("text")] string Text);
+
+/// <summary>
+/// A journey instance's state (the runtime stores it as the instance's state string). Bounded: a few fields, the
+/// recorded answers (one per ask/record step) and the last <see cref="MaxConversation"/> lines of conversation.
+/// </summary>
+public sealed record JourneyState
+{
+    public const int MaxConversation = 10;
+    public const int MaxLineChars = 320;
+
+    [JsonPropertyName("journey")] public required string JourneyId { get; init; }
+    [JsonPropertyName("version")] public required int Version { get; init; }
+    [JsonPropertyName("step")] public string? Step { get; init; }
+    [JsonPropertyName("stage")] public string? Stage { get; init; }
+    [JsonPropertyName("waiting")] public WaitingFor Waiting { get; init; }
+    [JsonPropertyName("until")] public DateTimeOffset? Until { get; init; }
+    [JsonPropertyName("answers")] public JsonObject Answers { get; init; } = [];
+    [JsonPropertyName("deliveredAt")] public DateTimeOffset? DeliveredAt { get; init; }
+    [JsonPropertyName("conversation")] public IReadOnlyList<ConversationLine> Conversation { get; init; } = [];
+
+    /// <summary>The customer asked for a person; we asked them to confirm and wait for yes/no.</summary>
+    [JsonPropertyName("confirmingHandoff")] public bool ConfirmingHandoff { get; init; }
+
+    /// <summary>An agent has the conversation (from a reply, not a handoff step): automation pauses until this time.</summary>
+    [JsonPropertyName("pausedUntil")] public DateTimeOffset? PausedUntil { get; init; }
+
+    /// <summary>The step's timer came due during the pause; it is acted on when the pause ends.</summary>
+    [JsonPropertyName("deferredTimer")] public bool DeferredTimer { get; init; }
+
+    [JsonPropertyName("sent")] public int Sent { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static JourneyState? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize<JourneyState>(json, Json);
+
+    public JourneyState With(ConversationLine line) => this with
+    {
+        Conversation = Conversation
+            .Append(line with { Text = line.Text.Length > MaxLineChars ? line.Text[..MaxLineChars] : line.Text })
+            .TakeLast(MaxConversation)
+            .ToList(),
+    };
+}
