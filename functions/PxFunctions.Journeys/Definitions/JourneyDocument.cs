@@ -49,6 +49,11 @@ public static class JourneyDocument
         {
             return (null, new JourneyError("$", $"Not valid YAML (line {ex.Start.Line}, column {ex.Start.Column}): {FirstSentence(ex.InnerException?.Message ?? ex.Message)}"));
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) on some unterminated flow collections.
+            return (null, new JourneyError("$", "Not valid YAML: a bracket or brace is not closed."));
+        }
     }
 
     /// <summary>YAML to JSON: plain scalars that read as numbers, booleans or null become those; quoted ones stay strings.</summary>
