@@ -501,7 +501,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 if (local.DateTime < closes)
                 {
                     var at = local.DateTime > opens ? local.DateTime : opens;
-                    return new DateTimeOffset(at, zone.GetUtcOffset(at));
+                    return new DateTimeOffset(at, zone.GetUtcOffset(at)).ToUniversalTime();
                 }
             }
 

@@ -3,7 +3,7 @@ using PxFunctions.Triggers;
 
 namespace PxFunctions.Hosting;
 
-/// <summary>The app's command line: run the server (default) or write the deploy manifest.</summary>
+/// <summary>The app's command line: run the server (default), write the deploy manifest, or simulate a journey.</summary>
 public static class PxCommandLine
 {
     public static async Task<int> RunAsync(string[] args)
@@ -17,6 +17,11 @@ public static class PxCommandLine
                 await manifest.WriteAsync(directory, CancellationToken.None);
                 Console.WriteLine($"Wrote host.json and {manifest.Functions().Count} function folders to {Path.GetFullPath(directory)}.");
                 return 0;
+            }
+
+            if (args is ["simulate", .. var simulation])
+            {
+                return await Journeys.SimulateCommand.RunAsync(simulation, Console.Out, Console.Error);
             }
 
             await using var app = await PxApp.BuildAsync(args);

@@ -33,7 +33,7 @@ public static class JourneysApi
         api.MapGet("/{id}", GetAsync).WithName("GetJourney");
         api.MapPost("/{id}/publish", PublishAsync).WithName("PublishJourney");
         api.MapGet("/{id}/versions", VersionsAsync).WithName("ListJourneyVersions");
-        api.MapGet("/{id}/versions/{version:int}", GetVersionAsync).WithName("GetJourneyVersion");
+        api.MapGet("/{id}/versions/{version}", GetVersionAsync).WithName("GetJourneyVersion");
         api.MapPost("/{id}/migrate", MigrateAsync).WithName("MigrateJourneyInstances");
         return endpoints;
     }
@@ -137,10 +137,17 @@ public static class JourneysApi
             : Results.Ok(versions.Select(v => new { version = v.Version, name = v.Name, publishedAt = v.SavedAt }));
     }
 
-    private static async Task<IResult> GetVersionAsync(string id, int version, JourneyCatalog catalog, CancellationToken ct) =>
-        await catalog.GetVersionAsync(id, version, ct) is { } stored
-            ? Results.Ok(new { id, version, name = stored.Name, publishedAt = stored.SavedAt, document = stored.Document })
-            : Problems.Status(StatusCodes.Status404NotFound, "No such version.", $"Journey '{id}' has no published version {version}.", "version");
+    private static async Task<IResult> GetVersionAsync(string id, string version, JourneyCatalog catalog, CancellationToken ct)
+    {
+        if (!int.TryParse(version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number < 1)
+        {
+            return Problems.BadRequest("version", $"'{version}' is not a version number (1, 2, ...).");
+        }
+
+        return await catalog.GetVersionAsync(id, number, ct) is { } stored
+            ? Results.Ok(new { id, version = number, name = stored.Name, publishedAt = stored.SavedAt, document = stored.Document })
+            : Problems.Status(StatusCodes.Status404NotFound, "No such version.", $"Journey '{id}' has no published version {number}.", "version");
+    }
 
     private static async Task<IResult> SimulateAsync(HttpRequest request, JourneyCatalog catalog, TimeProvider time, CancellationToken ct)
     {

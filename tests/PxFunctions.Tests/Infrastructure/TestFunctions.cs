@@ -54,4 +54,15 @@ public static class Eventually
             await Task.Delay(25, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>Polls an asynchronous condition (every 100 ms) until it holds; fails with <paramref name="what"/> after the limit.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, int timeoutMs = 15_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for: {what}");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
 }
