@@ -344,6 +344,21 @@ public sealed class JourneyValidationTests
         Assert.Contains(used.OfType<WaitStep>(), w => w.Window is not null);
     }
 
+    [Fact]
+    public void ReadmeExample_IsValid()
+    {
+        var readme = File.ReadAllText(Path.Combine(EmbeddedAzuriteRoot(), "README.md"));
+        var section = readme[readme.IndexOf("## Writing a journey", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+        var yaml = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+
+        var (definition, errors) = JourneyValidator.Validate(yaml);
+        Assert.Empty(errors);
+        Assert.Equal("serum", definition!.Id);
+    }
+
+    private static string EmbeddedAzuriteRoot() => PxFunctions.Storage.EmbeddedAzurite.FindPackageRoot()!;
+
     private static readonly JsonSchema Schema = JsonSchema.FromText(JourneySchema.Text);
     private static readonly string[] ExampleIds = ["skincare-serum", "coffee-machine", "supplement-subscription"];
 }
