@@ -42,9 +42,15 @@ public sealed class InstanceProcessor(
         var now = time.GetUtcNow();
         if (message.Kind is InstanceMessageKind.Timer or InstanceMessageKind.TimerBatch && message.Due is { } due && due > now)
         {
-            // Arrived before its time: a timer longer than a queue message can stay hidden. Re-queue it.
-            await relay.EnqueueTimerAsync(message with { Hops = message.Hops + 1 }, cancellationToken);
-            return ProcessOutcome.TimerHopped;
+            if (due - now > options.MaxEarlyWait)
+            {
+                // Arrived well before its time: a timer longer than a queue message can stay hidden. Re-queue it.
+                await relay.EnqueueTimerAsync(message with { Hops = message.Hops + 1 }, cancellationToken);
+                return ProcessOutcome.TimerHopped;
+            }
+
+            // Surfaced a moment early (the queue counts whole seconds): wait here rather than pay for a re-queue.
+            await Task.Delay(due - now, time, cancellationToken);
         }
 
         if (message.Kind == InstanceMessageKind.TimerBatch)

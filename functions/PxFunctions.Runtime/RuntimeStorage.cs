@@ -45,10 +45,15 @@ public sealed record RuntimeOptions
     public TimeSpan MaxTimerHop { get; init; } = TimeSpan.FromDays(7) - TimeSpan.FromHours(1);
 
     /// <summary>
-    /// Maps a delay on the runtime's clock to a queue visibility timeout. Identity (rounded up to whole seconds,
-    /// the queue's resolution, so a timer never fires early) except in tests that compress time.
+    /// Maps a delay on the runtime's clock to a queue visibility timeout. The queue counts whole seconds: rounding to
+    /// the nearest one makes a timer surface within half a second of its due time, and one that surfaces early is
+    /// held in the worker until due (<see cref="MaxEarlyWait"/>), so timers are neither early nor half a second
+    /// late on average. Tests that compress time replace this.
     /// </summary>
-    public Func<TimeSpan, TimeSpan> TimerVisibility { get; init; } = delay => TimeSpan.FromSeconds(Math.Ceiling(Math.Max(0, delay.TotalSeconds)));
+    public Func<TimeSpan, TimeSpan> TimerVisibility { get; init; } = delay => TimeSpan.FromSeconds(Math.Round(Math.Max(0, delay.TotalSeconds), MidpointRounding.AwayFromZero));
+
+    /// <summary>A timer message that arrives at most this early is held in the worker until due instead of re-queued.</summary>
+    public TimeSpan MaxEarlyWait { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Timers due within this go straight onto the instance queue, hidden until due; later ones wait in the timer

@@ -69,7 +69,8 @@ public sealed record OutboundMessage
         JsonSerializer.Deserialize<OutboundMessage>(json, Json) ?? throw new FormatException("Not an outbound message.");
 }
 
-public sealed record CustomerContact(string? Id, string? Phone, string? Email, string? Locale, string? TimeZone, string? CountryCode);
+/// <param name="Region">ISO 3166-2 subdivision (<c>US-FL</c>) where a state's texting rules apply.</param>
+public sealed record CustomerContact(string? Id, string? Phone, string? Email, string? Locale, string? TimeZone, string? CountryCode, string? Region = null);
 
 public sealed record SmsContent(string Text, int Segments, string Encoding);
 

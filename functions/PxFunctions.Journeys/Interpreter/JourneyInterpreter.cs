@@ -594,13 +594,20 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 ? template
                 : throw new InvalidOperationException($"A template of a published journey does not parse: {error}");
 
-        private CustomerContact Contact() => new(
-            CustomerId,
-            (string?)input.Customer["phone"],
-            (string?)input.Customer["email"],
-            (string?)input.Customer["locale"],
-            TimeZoneOf().Id,
-            (string?)input.Customer["country_code"]);
+        private CustomerContact Contact()
+        {
+            var address = input.Order["shipping_address"] as JsonObject;
+            var country = (string?)input.Customer["country_code"] ?? (string?)address?["country_code"];
+            var province = (string?)input.Customer["province_code"] ?? (string?)address?["province_code"];
+            return new(
+                CustomerId,
+                (string?)input.Customer["phone"],
+                (string?)input.Customer["email"],
+                (string?)input.Customer["locale"],
+                TimeZoneOf().Id,
+                country,
+                country is not null && province is not null ? $"{country}-{province}".ToUpperInvariant() : null);
+        }
 
         private string? CustomerId => (string?)input.Customer["id"] ?? input.Customer["id"]?.ToJsonString();
 

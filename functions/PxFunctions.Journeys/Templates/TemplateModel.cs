@@ -12,7 +12,7 @@ public static class TemplateModel
 
     /// <summary>Every known field path (<c>[*]</c> marks list items). <c>answers</c> and <c>vars</c> are the journey's own.</summary>
     public static IReadOnlySet<string> Fields { get; } = new HashSet<string>(
-        Prefixed("customer", ["id", "first_name", "last_name", "name", "email", "phone", "locale", "time_zone", "country_code", "tags"])
+        Prefixed("customer", ["id", "first_name", "last_name", "name", "email", "phone", "locale", "time_zone", "country_code", "province_code", "tags"])
             .Concat(Prefixed("order", ["id", "name", "number", "created_at", "processed_at", "fulfilled_at", "delivered_at", "currency", "total_price", "subtotal_price", "tags", "line_items", "shipping_address"]))
             .Concat(Prefixed("order.line_items[*]", LineItem))
             .Concat(Prefixed("order.shipping_address", Address))

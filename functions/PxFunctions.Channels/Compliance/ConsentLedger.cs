@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Data.Tables;
+
+namespace PxFunctions.Channels.Compliance;
+
+public enum ContactChannel
+{
+    Sms,
+    Email,
+}
+
+/// <summary>What happened to a customer's consent on one address.</summary>
+public enum ConsentAction
+{
+    /// <summary>The number or address was given for an order: service messages (order and usage help) may go.</summary>
+    ServiceGranted,
+
+    /// <summary>Prior express (written) consent to marketing, as the storefront or a keyword reports it.</summary>
+    MarketingGranted,
+
+    /// <summary>Marketing consent withdrawn without a full opt-out (a storefront reports "unsubscribed" from marketing).</summary>
+    MarketingWithdrawn,
+
+    /// <summary>STOP, a plain-language revocation, an unsubscribe link: nothing more on this channel.</summary>
+    OptedOut,
+
+    /// <summary>START/UNSTOP: the opt-out is lifted.</summary>
+    OptedIn,
+
+    /// <summary>A hard bounce or a carrier block: the address cannot receive.</summary>
+    Suppressed,
+}
+
+/// <summary>One consent event: who, which address, what, when, from where, and the exact words or record behind it.</summary>
+public sealed record ConsentChange(
+    ContactChannel Channel,
+    string Address,
+    ConsentAction Action,
+    DateTimeOffset At,
+    string Source,
+    string? Text,
+    string EventId,
+    string? CustomerId = null);
+
+/// <summary>Where consent stands on one address now.</summary>
+public sealed record ConsentState(
+    ContactChannel Channel,
+    string Address,
+    bool Service,
+    bool Marketing,
+    bool OptedOut,
+    bool Suppressed,
+    DateTimeOffset? OptedOutAt,
+    string? CustomerId)
+{
+    public static ConsentState None(ContactChannel channel, string address) => new(channel, address, false, false, false, false, null, null);
+}
+
+/// <summary>
+/// The consent ledger: per address (an E.164 number or an email), one state row and an append-only history row per
+/// change, written together in one entity-group transaction. A change is recorded once (its event id keys its
+/// history row) and changes apply in time order per field, so a late, older storefront report cannot undo a newer
+/// STOP. The history keeps source, time, exact text and address: the record a regulator asks for.
+/// </summary>
+public sealed class ConsentLedger(TableClient table)
+{
+    public const string TableName = "Consent";
+    private const string StateKey = "state";
+
+    public static string PartitionOf(ContactChannel channel, string address) =>
+        (channel == ContactChannel.Sms ? "sms:" : "email:") + address.Trim().ToLowerInvariant();
+
+    /// <summary>Records a change; returns false when this event id was recorded before (nothing changes then).</summary>
+    public async Task<bool> RecordAsync(ConsentChange change, CancellationToken cancellationToken)
+    {
+        var partition = PartitionOf(change.Channel, change.Address);
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await table.GetEntityIfExistsAsync<TableEntity>(partition, StateKey, cancellationToken: cancellationToken);
+            var state = current.HasValue ? current.Value! : new TableEntity(partition, StateKey);
+            Apply(state, change);
+            var history = new TableEntity(partition, "h:" + change.At.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + ":" + Key(change.EventId))
+            {
+                ["Action"] = change.Action.ToString(),
+                ["At"] = change.At,
+                ["Source"] = change.Source,
+                ["Text"] = change.Text,
+                ["EventId"] = change.EventId,
+                ["CustomerId"] = change.CustomerId,
+                ["Address"] = change.Address,
+                ["Channel"] = change.Channel.ToString(),
+            };
+            var marker = new TableEntity(partition, "e:" + Key(change.EventId));
+            var actions = new List<TableTransactionAction>
+            {
+                new(TableTransactionActionType.Add, marker),
+                new(TableTransactionActionType.Add, history),
+                current.HasValue ? new(TableTransactionActionType.UpdateReplace, state, state.ETag) : new(TableTransactionActionType.Add, state),
+            };
+            try
+            {
+                await table.SubmitTransactionAsync(actions, cancellationToken);
+                return true;
+            }
+            catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex == 0 && ex.Status == 409)
+            {
+                return false;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
+            {
+                // Another change to the same address committed first: apply ours on top of it.
+            }
+        }
+    }
+
+    public async Task<ConsentState> GetAsync(ContactChannel channel, string address, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(channel, address), StateKey, cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            return ConsentState.None(channel, address);
+        }
+
+        var e = row.Value!;
+        return new ConsentState(
+            channel,
+            address,
+            e.GetBoolean("Service") ?? false,
+            e.GetBoolean("Marketing") ?? false,
+            e.GetBoolean("OptedOut") ?? false,
+            e.GetBoolean("Suppressed") ?? false,
+            e.GetBoolean("OptedOut") == true ? e.GetDateTimeOffset("OptedOutAt") : null,
+            e.GetString("CustomerId"));
+    }
+
+    /// <summary>Every recorded change on an address, oldest first (for an admin or an export).</summary>
+    public async Task<List<ConsentChange>> HistoryAsync(ContactChannel channel, string address, CancellationToken cancellationToken)
+    {
+        var partition = PartitionOf(channel, address);
+        var changes = new List<ConsentChange>();
+        await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {"h:"} and RowKey lt {"h;"}"), cancellationToken: cancellationToken))
+        {
+            changes.Add(new ConsentChange(
+                channel,
+                e.GetString("Address") ?? address,
+                Enum.Parse<ConsentAction>(e.GetString("Action")!),
+                e.GetDateTimeOffset("At") ?? default,
+                e.GetString("Source") ?? "",
+                e.GetString("Text"),
+                e.GetString("EventId") ?? "",
+                e.GetString("CustomerId")));
+        }
+
+        return changes;
+    }
+
+    /// <summary>Applies a change to the state row, field by field, only if it is newer than what set that field.</summary>
+    private static void Apply(TableEntity state, ConsentChange change)
+    {
+        void Set(string field, bool value)
+        {
+            var at = state.GetDateTimeOffset(field + "At");
+            if (at is null || change.At >= at)
+            {
+                state[field] = value;
+                state[field + "At"] = change.At;
+            }
+        }
+
+        switch (change.Action)
+        {
+            case ConsentAction.ServiceGranted:
+                Set("Service", true);
+                break;
+            case ConsentAction.MarketingGranted:
+                Set("Marketing", true);
+                break;
+            case ConsentAction.MarketingWithdrawn:
+                Set("Marketing", false);
+                break;
+            case ConsentAction.OptedOut:
+                Set("OptedOut", true);
+                Set("Marketing", false);
+                break;
+            case ConsentAction.OptedIn:
+                Set("OptedOut", false);
+                break;
+            case ConsentAction.Suppressed:
+                Set("Suppressed", true);
+                break;
+        }
+
+        state["CustomerId"] = change.CustomerId ?? state.GetString("CustomerId");
+        state["Channel"] = change.Channel.ToString();
+    }
+
+    private static string Key(string eventId) =>
+        eventId.Length <= 100 && eventId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
+            ? eventId
+            : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(eventId)));
+}

@@ -1,0 +1,321 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Links;
+using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Interpreter;
+using PxFunctions.Runtime;
+
+namespace PxFunctions.Channels.Dispatch;
+
+/// <summary>Puts an effect back on the effect queue to be tried again at a later time (quiet hours, frequency cap).</summary>
+public interface IEffectScheduler
+{
+    Task ScheduleAsync(EffectMessage effect, DateTimeOffset at, CancellationToken cancellationToken);
+}
+
+/// <summary>Another worker is sending this message right now; try again later (the queue redelivers it).</summary>
+public sealed class MessageBusyException(string effectId) : Exception($"Message {effectId} is being sent by another worker.");
+
+/// <summary>The channel had a transient failure; the queue retries the message (with the same idempotency key).</summary>
+public sealed class TransientSendException(string reason) : Exception(reason);
+
+/// <summary>
+/// Sends a journey's message to a customer, whatever the journey says only within the rules, checked at dispatch
+/// time, in this order: the message log (an effect already sent is not sent again); the instance (nothing from a
+/// terminated journey); consent for the message's class on each channel of its preference (the first allowed
+/// channel wins, else it is suppressed with the reasons); for messages a journey initiates, quiet hours in the
+/// recipient's zone (SMS) and the frequency cap across journeys, which hold the message (re-queued for when it may
+/// go), never drop it. Then it claims the message (a lease, so two workers never both send), sends with an
+/// idempotency key derived from the effect id, and records the outcome.
+/// </summary>
+public sealed class CustomerMessageSender(
+    MessageLog log,
+    ConsentLedger consent,
+    Conversations conversations,
+    IMessageChannel channel,
+    QuietHours quietHours,
+    InstanceClient instances,
+    IEffectScheduler scheduler,
+    LinkSigner links,
+    DispatchSettings settings,
+    TimeProvider time,
+    ILogger<CustomerMessageSender> logger)
+{
+    public async Task<MessageRecord> SendAsync(EffectMessage effect, CancellationToken cancellationToken)
+    {
+        var message = OutboundMessage.Parse(effect.Payload);
+        var now = time.GetUtcNow();
+        var record = await log.GetOrAddAsync(
+            new MessageRecord
+            {
+                CustomerKey = CustomerKey(message.Customer),
+                EffectId = effect.EffectId,
+                InstanceId = effect.InstanceId,
+                Status = MessageStatus.Queued,
+                Class = message.Class,
+                Kind = message.Kind.ToString().ToLowerInvariant(),
+                JourneyId = message.JourneyId,
+                Step = message.Step,
+                Preview = Preview(message),
+                CreatedAt = now,
+                UpdatedAt = now,
+            },
+            cancellationToken);
+
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            now = time.GetUtcNow();
+            if (record.IsFinal)
+            {
+                return record;
+            }
+
+            if (record.Status == MessageStatus.Sending && record.ClaimedUntil > now)
+            {
+                throw new MessageBusyException(effect.EffectId);
+            }
+
+            var decision = await DecideAsync(effect, message, record, now, cancellationToken);
+            var next = decision switch
+            {
+                { Suppress: { } reason } => record with { Status = MessageStatus.Suppressed, Reason = reason, UpdatedAt = now },
+                { HoldUntil: { } until } => record with { Status = MessageStatus.Held, HoldUntil = until, Reason = decision.HoldReason, UpdatedAt = now },
+                _ => record with
+                {
+                    Status = MessageStatus.Sending,
+                    Attempts = record.Attempts + 1,
+                    ClaimedUntil = now + settings.SendLease,
+                    Channel = decision.Channel,
+                    To = decision.Address,
+                    Reason = null,
+                    UpdatedAt = now,
+                },
+            };
+
+            var (saved, current) = await log.TryUpdateAsync(next, cancellationToken);
+            if (!saved)
+            {
+                record = (await log.GetAsync(record.CustomerKey, record.EffectId, cancellationToken))!;
+                continue;
+            }
+
+            switch (current.Status)
+            {
+                case MessageStatus.Suppressed:
+                    logger.LogInformation("Message {EffectId} suppressed: {Reason}", effect.EffectId, current.Reason);
+                    return current;
+                case MessageStatus.Held:
+                    await scheduler.ScheduleAsync(effect, current.HoldUntil!.Value, cancellationToken);
+                    logger.LogInformation("Message {EffectId} held until {Until}: {Reason}", effect.EffectId, current.HoldUntil, current.Reason);
+                    return current;
+            }
+
+            return await DeliverAsync(effect, message, current, decision, cancellationToken);
+        }
+
+        throw new MessageBusyException(effect.EffectId);
+    }
+
+    private sealed record Decision(string? Channel, string? Address, string? Suppress, DateTimeOffset? HoldUntil, string? HoldReason);
+
+    private async Task<Decision> DecideAsync(EffectMessage effect, OutboundMessage message, MessageRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await instances.GetStatusAsync(effect.InstanceId, cancellationToken) is { RuntimeStatus: RuntimeStatus.Terminated })
+        {
+            return new Decision(null, null, "the journey was terminated", null, null);
+        }
+
+        var messageClass = message.Class == "marketing" ? MessageClass.Marketing : MessageClass.Service;
+        var refusals = new List<string>();
+        string? chosen = null;
+        string? address = null;
+        foreach (var name in message.Channels)
+        {
+            var (contact, to, hasContent) = name == "sms"
+                ? (ContactChannel.Sms, message.Customer.Phone, message.Sms is not null)
+                : (ContactChannel.Email, message.Customer.Email, message.Email is not null);
+            if (to is null || !hasContent)
+            {
+                refusals.Add(to is null ? $"no {(name == "sms" ? "phone number" : "email address")}" : $"no {name} content");
+                continue;
+            }
+
+            var refusal = ConsentPolicy.Refusal(await consent.GetAsync(contact, to, cancellationToken), messageClass);
+            if (refusal is null)
+            {
+                (chosen, address) = (name, to);
+                break;
+            }
+
+            refusals.Add(refusal);
+        }
+
+        if (chosen is null)
+        {
+            return new Decision(null, null, "no channel allowed: " + string.Join("; ", refusals), null, null);
+        }
+
+        if (message.Kind != OutboundKind.Journey)
+        {
+            // Answers to the customer (FAQ, agent, confirmations) go at once: they reply to what the customer just wrote.
+            return new Decision(chosen, address, null, null, null);
+        }
+
+        var (until, reason) = await HoldAsync(message, record, chosen, messageClass, now, cancellationToken);
+        if (until is null)
+        {
+            return new Decision(chosen, address, null, null, null);
+        }
+
+        return now - record.CreatedAt > settings.MaxHold
+            ? new Decision(null, null, $"held longer than {settings.MaxHold.TotalDays:0} days ({reason})", null, null)
+            : new Decision(chosen, address, null, until, reason);
+    }
+
+    /// <summary>When a journey's message must wait: quiet hours (SMS), the frequency cap, a region's marketing cap.</summary>
+    private async Task<(DateTimeOffset? Until, string? Reason)> HoldAsync(
+        OutboundMessage message, MessageRecord record, string chosen, MessageClass messageClass, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var zone = message.Customer.TimeZone is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var z) ? z : TimeZoneInfo.Utc;
+        var region = message.Customer.Region;
+        if (chosen == "sms")
+        {
+            var allowed = quietHours.NextAllowed(now, zone, region);
+            if (allowed > now)
+            {
+                return (allowed, "quiet hours in the recipient's time zone");
+            }
+        }
+
+        var since = now - settings.Cap.Window;
+        var sent = (await log.SentSinceAsync(record.CustomerKey, now - TimeSpan.FromTicks(Math.Max(settings.Cap.Window.Ticks, TimeSpan.FromDays(1).Ticks)), cancellationToken))
+            .Where(m => m.Kind == "journey" && m.EffectId != record.EffectId)
+            .ToList();
+        var inWindow = sent.Where(m => m.SentAt >= since).OrderBy(m => m.SentAt).ToList();
+        if (inWindow.Count >= settings.Cap.Messages)
+        {
+            return (inWindow[^settings.Cap.Messages].SentAt!.Value + settings.Cap.Window, $"frequency cap ({settings.Cap.Messages} per {settings.Cap.Window.TotalDays:0} days)");
+        }
+
+        if (chosen == "sms" && messageClass == MessageClass.Marketing && quietHours.For(region).MarketingPer24Hours is { } perDay)
+        {
+            var marketing = sent.Where(m => m.Class == "marketing" && m.Channel == "sms" && m.SentAt >= now - TimeSpan.FromDays(1)).OrderBy(m => m.SentAt).ToList();
+            if (marketing.Count >= perDay)
+            {
+                return (marketing[^perDay].SentAt!.Value + TimeSpan.FromDays(1), $"{region} allows {perDay} marketing texts per 24 hours");
+            }
+        }
+
+        return (null, null);
+    }
+
+    private async Task<MessageRecord> DeliverAsync(EffectMessage effect, OutboundMessage message, MessageRecord claimed, Decision decision, CancellationToken cancellationToken)
+    {
+        var key = IdempotencyKey(effect.EffectId);
+        var retry = claimed.Attempts > 1;
+        ChannelResult result;
+        try
+        {
+            result = decision.Channel == "sms"
+                ? await channel.SendSmsAsync(new OutgoingSms(decision.Address!, SmsText(message), key, claimed.CreatedAt, effect.EffectId, retry), cancellationToken)
+                : await channel.SendEmailAsync(Email(message, decision.Address!, effect, key, retry), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            result = ChannelResult.Failed(ex.Message, transient: true);
+        }
+
+        var now = time.GetUtcNow();
+        if (result.Transient)
+        {
+            // Give the claim back so the redelivered message can try again at once (same idempotency key).
+            await log.TryUpdateAsync(claimed with { Status = MessageStatus.Queued, ClaimedUntil = null, Reason = result.Error, UpdatedAt = now }, cancellationToken);
+            throw new TransientSendException($"Sending {effect.EffectId} failed for now: {result.Error}");
+        }
+
+        var final = result.Accepted
+            ? claimed with { Status = MessageStatus.Sent, SentAt = now, ProviderMessageId = result.ProviderMessageId, ClaimedUntil = null, UpdatedAt = now }
+            : claimed with { Status = MessageStatus.Failed, Reason = result.Error, ClaimedUntil = null, UpdatedAt = now };
+        if (result.Accepted)
+        {
+            await log.IndexAsync(result.ProviderMessageId!, final, cancellationToken);
+            await conversations.RecordAsync(
+                decision.Channel == "sms" ? ContactChannel.Sms : ContactChannel.Email,
+                new Conversation(decision.Address!, effect.InstanceId, message.Customer.Id, message.JourneyId, message.Step, message.Ask is not null, now),
+                cancellationToken);
+        }
+
+        // The send happened; if this update is lost the retry finds the claim expired, resends with the same
+        // idempotency key (no second delivery), and records it then.
+        var (saved, stored) = await log.TryUpdateAsync(final, cancellationToken);
+        logger.LogInformation("Message {EffectId} {Status} by {Channel} to {To}", effect.EffectId, final.Status, decision.Channel, Redact.Address(decision.Address!));
+        return saved ? stored : final;
+    }
+
+    /// <summary>Marketing texts carry the opt-out instruction (CTIA), unless the template already says it.</summary>
+    private static string SmsText(OutboundMessage message)
+    {
+        var text = message.Sms!.Text;
+        return message.Class == "marketing" && !text.Contains("STOP", StringComparison.OrdinalIgnoreCase) ? text + " Reply STOP to opt out." : text;
+    }
+
+    /// <summary>
+    /// Every email carries RFC 8058 one-click unsubscribe headers; marketing email adds the postal address and an
+    /// unsubscribe link (CAN-SPAM); a question adds one-click answer links.
+    /// </summary>
+    private OutgoingEmail Email(OutboundMessage message, string to, EffectMessage effect, Guid key, bool retry)
+    {
+        var content = message.Email!;
+        var expires = (time.GetUtcNow() + settings.AnswerLinkLifetime).ToUnixTimeSeconds();
+        var unsubscribe = Link("u", links.Sign(new LinkPayload(LinkPayload.Unsubscribe, null, null, to, "u:" + effect.EffectId, long.MaxValue / 2)));
+        var html = new StringBuilder(content.Html.Length == 0 ? "<p>" + WebUtility.HtmlEncode(content.Text).Replace("\n", "<br>", StringComparison.Ordinal) + "</p>" : content.Html);
+        var text = new StringBuilder(content.Text);
+
+        if (message.Ask is { Options.Count: > 0 } ask)
+        {
+            var options = ask.Options.Select(o => (o.Label, Url: Link("r", links.Sign(new LinkPayload(LinkPayload.Answer, effect.InstanceId, o.Value, to, $"{effect.EffectId}:{o.Value}", expires))))).ToList();
+            html.Append("<p>").AppendJoin(" ", options.Select(o => $"<a href=\"{WebUtility.HtmlEncode(o.Url)}\">{WebUtility.HtmlEncode(o.Label)}</a>")).Append("</p>");
+            text.Append("\n\nAnswer with one click:\n").AppendJoin("\n", options.Select(o => $"{o.Label}: {o.Url}"));
+        }
+
+        if (message.Class == "marketing")
+        {
+            var brand = settings.Brand;
+            html.Append($"<p style=\"font-size:12px;color:#666\">{WebUtility.HtmlEncode(brand.Name)}{(brand.PostalAddress is null ? "" : " · " + WebUtility.HtmlEncode(brand.PostalAddress))}<br><a href=\"{WebUtility.HtmlEncode(unsubscribe)}\">Unsubscribe</a></p>");
+            text.Append($"\n\n{brand.Name}{(brand.PostalAddress is null ? "" : ", " + brand.PostalAddress)}\nUnsubscribe: {unsubscribe}");
+        }
+
+        return new OutgoingEmail(
+            to,
+            content.Subject,
+            text.ToString(),
+            html.ToString(),
+            new Dictionary<string, string> { ["List-Unsubscribe"] = $"<{unsubscribe}>", ["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click" },
+            key,
+            retry);
+    }
+
+    private string Link(string route, string token) => new Uri(settings.PublicBaseUrl, $"/api/{route}/{token}").ToString();
+
+    /// <summary>The customer's partition in the log: their id, or else the address itself.</summary>
+    public static string CustomerKey(CustomerContact customer) =>
+        customer.Id is { Length: > 0 } id ? "c:" + id : "a:" + (customer.Phone ?? customer.Email ?? "unknown");
+
+    /// <summary>A GUID derived from the effect id: the same for every retry of one message, anywhere.</summary>
+    public static Guid IdempotencyKey(string effectId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(effectId));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    private static string Preview(OutboundMessage message)
+    {
+        var text = message.Sms?.Text ?? message.Email?.Subject ?? "";
+        return text.Length > 160 ? text[..160] : text;
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Logging;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
+
+namespace PxFunctions.Channels.Inbound;
+
+/// <summary>
+/// Acts on ACS events: inbound SMS (keywords first, then reply routing), SMS and email delivery reports (the message
+/// log, and consent: a hard bounce suppresses an address, a carrier block opts a number out), email engagement.
+/// Every action is idempotent, because Event Grid delivers at least once.
+/// </summary>
+public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, ConsentLedger consent, TimeProvider time, ILogger<AcsEventProcessor> logger)
+{
+    /// <summary>Handles a delivery's events; returns the validation code when it was a subscription validation.</summary>
+    public async Task<string?> HandleAsync(IReadOnlyList<AcsEvent> events, CancellationToken cancellationToken)
+    {
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case SubscriptionValidation validation:
+                    return validation.ValidationCode;
+                case SmsReceived received:
+                    await sms.HandleAsync(received.From, received.Message, received.MessageId, received.ReceivedAt, cancellationToken);
+                    break;
+                case SmsDeliveryReport report:
+                    await SmsReportAsync(report, cancellationToken);
+                    break;
+                case EmailDeliveryReport report:
+                    await EmailReportAsync(report, cancellationToken);
+                    break;
+                case EmailEngagement engagement:
+                    await UpdateAsync(engagement.MessageId, r => r with { Engagement = engagement.Engagement.ToLowerInvariant(), EngagedAt = engagement.At }, cancellationToken);
+                    break;
+                case OtherEvent other:
+                    logger.LogInformation("Ignored Event Grid event {Id} of type {Type}", other.Id, other.Type);
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task SmsReportAsync(SmsDeliveryReport report, CancellationToken cancellationToken)
+    {
+        var delivered = string.Equals(report.Status, "Delivered", StringComparison.OrdinalIgnoreCase);
+        await UpdateAsync(report.MessageId, r => r with
+        {
+            Status = delivered ? MessageStatus.Delivered : MessageStatus.Failed,
+            Reason = delivered ? null : $"{report.Status}: {report.Details}",
+            UpdatedAt = time.GetUtcNow(),
+        }, cancellationToken);
+
+        // US toll-free: the carrier enforces STOP and ACS then blocks the sender ("Sender blocked for given recipient").
+        if (!delivered && report.Details?.Contains("blocked", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, report.To, ConsentAction.OptedOut, report.At, "carrier block (delivery report)", report.Details, "dlr:" + report.Id), cancellationToken);
+        }
+    }
+
+    private async Task EmailReportAsync(EmailDeliveryReport report, CancellationToken cancellationToken)
+    {
+        var delivered = string.Equals(report.Status, "Delivered", StringComparison.OrdinalIgnoreCase) || string.Equals(report.Status, "Expanded", StringComparison.OrdinalIgnoreCase);
+        await UpdateAsync(report.MessageId, r => r with
+        {
+            Status = delivered ? MessageStatus.Delivered : MessageStatus.Failed,
+            Reason = delivered ? null : $"{report.Status}: {report.Details}",
+            UpdatedAt = time.GetUtcNow(),
+        }, cancellationToken);
+
+        // A hard bounce or an ACS suppression: never email this address again until it is fixed.
+        if (report.Status.Equals("Bounced", StringComparison.OrdinalIgnoreCase) || report.Status.Equals("Suppressed", StringComparison.OrdinalIgnoreCase))
+        {
+            await consent.RecordAsync(new ConsentChange(ContactChannel.Email, report.Recipient, ConsentAction.Suppressed, report.At, "email " + report.Status.ToLowerInvariant(), report.Details, "edr:" + report.Id), cancellationToken);
+        }
+    }
+
+    private async Task UpdateAsync(string providerMessageId, Func<MessageRecord, MessageRecord> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var record = await log.FindByProviderIdAsync(providerMessageId, cancellationToken);
+            if (record is null)
+            {
+                logger.LogWarning("Report for unknown message {MessageId}", providerMessageId);
+                return;
+            }
+
+            if ((await log.TryUpdateAsync(change(record), cancellationToken)).Saved)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using PhoneNumbers;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
+using PxFunctions.Journeys.Interpreter;
+using PxFunctions.Runtime;
+
+namespace PxFunctions.Channels.Inbound;
+
+/// <summary>What became of an inbound message.</summary>
+public sealed record InboundOutcome(string Action, string? InstanceId = null)
+{
+    public const string OptedOut = "optedOut";
+    public const string OptedIn = "optedIn";
+    public const string Help = "help";
+    public const string Routed = "routed";
+    public const string Unrouted = "unrouted";
+}
+
+/// <summary>
+/// Routes a customer's reply to the journey that wrote to them: among the instances that messaged this exact address,
+/// one waiting for an answer first, else the most recently active. A reply can never reach another customer's
+/// journey, because only instances that wrote to the sender's address are candidates. The event id is the provider's
+/// message id, so a redelivered reply is applied once.
+/// </summary>
+public sealed class ReplyRouter(Conversations conversations, InstanceClient instances, CustomerRecords records, TimeProvider time)
+{
+    public async Task<InboundOutcome> RouteAsync(ContactChannel channel, string address, string text, string eventId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        foreach (var candidate in (await conversations.ForAsync(channel, address, cancellationToken)).Take(10))
+        {
+            if (await instances.GetStatusAsync(candidate.InstanceId, cancellationToken) is { RuntimeStatus: RuntimeStatus.Running or RuntimeStatus.Suspended })
+            {
+                var data = new JsonObject { ["text"] = text, ["channel"] = channel == ContactChannel.Sms ? "sms" : "email", ["at"] = at, ["messageId"] = eventId };
+                await instances.RaiseEventAsync(candidate.InstanceId, JourneyInterpreter.Events.Reply, data.ToJsonString(), "reply:" + eventId, requireExisting: false, cancellationToken);
+                return new InboundOutcome(InboundOutcome.Routed, candidate.InstanceId);
+            }
+        }
+
+        // Nobody is listening: keep it where a person can see it, never drop it.
+        await records.AddAsync("a:" + address, "unrouted", eventId, new JsonObject { ["channel"] = channel.ToString().ToLowerInvariant(), ["text"] = text, ["at"] = at }.ToJsonString(), time.GetUtcNow(), cancellationToken);
+        return new InboundOutcome(InboundOutcome.Unrouted);
+    }
+}
+
+/// <summary>
+/// An inbound SMS, handled before any journey logic: STOP (and every reasonable revocation) opts the number out at
+/// once with one confirmation; START lifts it; HELP answers with the brand's help text; everything else is a reply
+/// for a journey. Each is recorded in the consent ledger with the exact text.
+/// </summary>
+public sealed class InboundSmsHandler(
+    ConsentLedger consent,
+    ReplyRouter router,
+    IMessageChannel channel,
+    MessageLog log,
+    DispatchSettings settings,
+    TimeProvider time,
+    ILogger<InboundSmsHandler> logger)
+{
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    public async Task<InboundOutcome> HandleAsync(string from, string text, string messageId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        var number = E164(from) ?? from;
+        var intent = OptOutKeywords.Classify(text);
+        logger.LogInformation("SMS {MessageId} from {From}: {Intent}", messageId, Redact.Phone(number), intent);
+        switch (intent)
+        {
+            case KeywordIntent.OptOut:
+                var wasOut = (await consent.GetAsync(ContactChannel.Sms, number, cancellationToken)).OptedOut;
+                await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, number, ConsentAction.OptedOut, receivedAt, "sms reply", text, "sms:" + messageId), cancellationToken);
+                if (!wasOut)
+                {
+                    // One confirmation, and then nothing (FCC 2025: a single confirmation text is allowed).
+                    await ReplyAsync(number, $"{settings.Brand.Name}: you are unsubscribed and will get no more texts. Reply START to resubscribe.", "optout:" + messageId, cancellationToken);
+                }
+
+                return new InboundOutcome(InboundOutcome.OptedOut);
+            case KeywordIntent.OptIn:
+                await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, number, ConsentAction.OptedIn, receivedAt, "sms reply", text, "sms:" + messageId), cancellationToken);
+                await ReplyAsync(number, $"{settings.Brand.Name}: you are resubscribed. Reply STOP to opt out, HELP for help.", "optin:" + messageId, cancellationToken);
+                return new InboundOutcome(InboundOutcome.OptedIn);
+            case KeywordIntent.Help:
+                await ReplyAsync(number, $"{settings.Brand.Name}: {settings.Brand.HelpText}", "help:" + messageId, cancellationToken);
+                return new InboundOutcome(InboundOutcome.Help);
+            default:
+                return await router.RouteAsync(ContactChannel.Sms, number, text, messageId, receivedAt, cancellationToken);
+        }
+    }
+
+    /// <summary>The keyword answer goes straight to the channel (consent checks would stop the opt-out confirmation), once.</summary>
+    private async Task ReplyAsync(string number, string text, string effectId, CancellationToken cancellationToken)
+    {
+        var record = await log.GetOrAddAsync(
+            new MessageRecord { CustomerKey = "a:" + number, EffectId = effectId, InstanceId = "", Status = MessageStatus.Queued, Kind = "keyword", Class = "service", Channel = "sms", To = number, Preview = text, CreatedAt = time.GetUtcNow() },
+            cancellationToken);
+        if (record.IsFinal)
+        {
+            return;
+        }
+
+        var result = await channel.SendSmsAsync(new OutgoingSms(number, text, CustomerMessageSender.IdempotencyKey(effectId), record.CreatedAt, effectId, record.Attempts > 0), cancellationToken);
+        if (result.Transient)
+        {
+            throw new TransientSendException(result.Error ?? "the keyword reply could not be sent");
+        }
+
+        await log.TryUpdateAsync(record with { Status = result.Accepted ? MessageStatus.Sent : MessageStatus.Failed, Reason = result.Error, ProviderMessageId = result.ProviderMessageId, SentAt = time.GetUtcNow(), Attempts = record.Attempts + 1 }, cancellationToken);
+    }
+
+    /// <summary>A number in E.164, or null when it is not a valid number (US assumed for national formats).</summary>
+    public static string? E164(string? raw)
+    {
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return null;
+        }
+
+        try
+        {
+            var number = Phones.Parse(raw, "US");
+            return Phones.IsValidNumber(number) ? Phones.Format(number, PhoneNumberFormat.E164) : null;
+        }
+        catch (NumberParseException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// Things a journey hands on that are not messages (handoff tickets, zero-party facts, unrouted replies), kept per
+/// customer (table <c>CustomerRecords</c>) where an agent, the profile and exports read them. Idempotent by id.
+/// </summary>
+public sealed class CustomerRecords(Azure.Data.Tables.TableClient table)
+{
+    public const string TableName = "CustomerRecords";
+
+    public async Task AddAsync(string customerKey, string kind, string id, string payload, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var rowKey = $"{kind}:{Key(id)}";
+        try
+        {
+            await table.AddEntityAsync(new Azure.Data.Tables.TableEntity(customerKey, rowKey) { ["Kind"] = kind, ["Payload"] = payload, ["At"] = at }, cancellationToken);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Recorded by an earlier delivery.
+        }
+    }
+
+    public async Task<List<(string Kind, string Payload, DateTimeOffset At)>> ListAsync(string customerKey, CancellationToken cancellationToken)
+    {
+        var list = new List<(string, string, DateTimeOffset)>();
+        await foreach (var e in table.QueryAsync<Azure.Data.Tables.TableEntity>(r => r.PartitionKey == customerKey, cancellationToken: cancellationToken))
+        {
+            list.Add((e.GetString("Kind") ?? "", e.GetString("Payload") ?? "", e.GetDateTimeOffset("At") ?? default));
+        }
+
+        return list.OrderBy(r => r.Item3).ToList();
+    }
+
+    private static string Key(string id) =>
+        id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':') && id.Length <= 200
+            ? id
+            : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
+}
