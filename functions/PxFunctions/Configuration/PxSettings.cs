@@ -42,6 +42,9 @@ public sealed partial record PxSettings
 
     /// <summary>Partition queues for instance messages (<c>px-events-0</c> ...); more spreads load over more queues.</summary>
     public int RuntimePartitions { get; init; } = PxFunctions.Runtime.RuntimeOptions.DefaultPartitions;
+    /// <summary>ACS or the dev outbox, link and webhook secrets, brand, quiet hours, frequency cap.</summary>
+    public ChannelSettings Channels { get; init; } = ChannelSettings.Read(_ => null, null);
+
     /// <summary>Publish the example journeys shipped with the app at start-up (standalone by default).</summary>
     public bool LoadExampleJourneys { get; init; } = true;
 
@@ -85,6 +88,7 @@ public sealed partial record PxSettings
         var settings = new PxSettings
         {
             Storage = ReadStorage(configuration),
+            Channels = ChannelSettings.Read(Get, port),
             AdminKey = adminKey,
             StoragePrefix = prefix,
             CustomHandlerPort = port,

@@ -31,6 +31,24 @@ public static class SettingNames
     public const string RuntimePartitions = "Px__Runtime__Partitions";
     public const string JourneysLoadExamples = "Px__Journeys__LoadExamples";
 
+    public const string AcsConnectionString = "Acs__ConnectionString";
+    public const string AcsEndpoint = "Acs__Endpoint";
+    public const string AcsSmsFrom = "Acs__SmsFrom";
+    public const string AcsEmailFrom = "Acs__EmailFrom";
+    public const string AcsEmailReplyTo = "Acs__EmailReplyTo";
+    public const string PublicBaseUrl = "Px__PublicBaseUrl";
+    public const string AnswerLinkKey = "Px__AnswerLinkKey";
+    public const string EventGridSecret = "Px__EventGridSecret";
+    public const string InboundEmailSecret = "Px__InboundEmailSecret";
+    public const string BrandName = "Px__Brand__Name";
+    public const string BrandHelpText = "Px__Brand__HelpText";
+    public const string BrandPostalAddress = "Px__Brand__PostalAddress";
+    public const string BrandSupportEmail = "Px__Brand__SupportEmail";
+    public const string QuietHoursStart = "Px__QuietHours__Start";
+    public const string QuietHoursEnd = "Px__QuietHours__End";
+    public const string FrequencyCapMessages = "Px__FrequencyCap__Messages";
+    public const string FrequencyCapDays = "Px__FrequencyCap__Days";
+
     public const string ApplicationInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string ApplicationInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
     public const string CustomHandlerPort = "FUNCTIONS_CUSTOMHANDLER_PORT";
@@ -45,6 +63,9 @@ public static class SettingNames
         StorageCredential, StorageClientId, AdminKey, StoragePrefix, EmbeddedStorageDataPath, EmbeddedStorageInMemory,
         DispatcherEnabled, DispatcherPollInterval, DispatcherMaxPollInterval, DispatcherBatchSize,
         QueuesMaxDequeueCount, QueuesVisibilityTimeout, QueuesRetryDelay, TelemetryConsoleExporter, RuntimePartitions, JourneysLoadExamples,
+        AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
+        InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, QuietHoursStart, QuietHoursEnd,
+        FrequencyCapMessages, FrequencyCapDays,
         ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString, CustomHandlerPort,
     ];
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PxFunctions.Configuration;
+using PxFunctions.Channels;
 using PxFunctions.Http;
 using PxFunctions.Journeys;
 using PxFunctions.Storage;
@@ -109,6 +110,7 @@ public static class PxApp
         services.AddStorageResource(StorageResource.Table(TimerScheduler.TableName));
         services.AddStorageResource(StorageResource.Table(HeartbeatTimer.TableName));
         services.AddTimerFunction<HeartbeatTimer>(HeartbeatTimer.FunctionName, HeartbeatTimer.Schedule);
+        services.AddPxChannels(settings.Channels);
         services.AddPxRuntime(settings.RuntimePartitions);
         services.AddPxJourneys(settings.LoadExampleJourneys);
 
@@ -131,6 +133,9 @@ public static class PxApp
         app.MapHealthApi();
         app.MapDurableManagementApi();
         app.MapJourneysApi();
+        app.MapAcsEventsApi();
+        app.MapCustomerLinksApi();
+        app.MapMessagingApi(settings.Channels);
         app.MapCustomHandlerApi();
 
         var startup = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PxFunctions");
@@ -148,6 +153,12 @@ public static class PxApp
             else if (settings.AdminKey is null && !settings.IsCustomHandler)
             {
                 startup.LogWarning("{Setting} is not set: every admin route will answer 401", SettingNames.AdminKey);
+            }
+
+            startup.LogInformation("Messages go {Channel}", settings.Channels.UsesAcs ? "through Azure Communication Services" : "to the dev outbox (ACS is not configured): GET /api/dev/outbox");
+            if (settings.Channels.LinkKeyIsEphemeral)
+            {
+                startup.LogWarning("{Setting} is not set: email answer and unsubscribe links stop working when this process restarts", SettingNames.AnswerLinkKey);
             }
         });
     }

@@ -52,6 +52,9 @@ public sealed class StorageAccount
 
     public QueueClient Queue(string logicalName) => Queues.GetQueueClient(Names.Queue(logicalName));
 
+    /// <summary>The app's Entra ID identity (the managed identity in Azure), for other services such as ACS.</summary>
+    public TokenCredential Credential() => CreateCredential(Settings);
+
     private static TokenCredential CreateCredential(StorageSettings settings) =>
         string.Equals(settings.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase)
             ? new ManagedIdentityCredential(settings.ClientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(settings.ClientId))

@@ -3,10 +3,11 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
 using PxFunctions.Configuration;
 using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
 using PxFunctions.Tests.Infrastructure;
 
 namespace PxFunctions.Tests.Journeys;
@@ -208,10 +209,19 @@ public sealed class JourneysApiTests(StorageFixture storage) : IAsyncLifetime
         Assert.Equal("Goodbye from version two", (await MessagesAsync(third, 3)).Last());
     }
 
+    private readonly Dictionary<string, string> _customers = [];
+
     private async Task<string> StartAsync(int version)
     {
         var id = "shop.example:1001:" + Guid.NewGuid().ToString("N")[..8];
-        var order = Samples.Order();
+        var order = Samples.Order(timeZone: Samples.DaytimeZone());
+        // One customer per instance (the frequency cap counts per customer), whose number was given for the order.
+        var customer = "cust-" + id[^8..];
+        order["customer"]!["id"] = customer;
+        _customers[id] = customer;
+        await _host.Services.GetRequiredService<ConsentLedger>().RecordAsync(
+            new ConsentChange(ContactChannel.Sms, (string)order["customer"]!["phone"]!, ConsentAction.ServiceGranted, DateTimeOffset.UtcNow, "checkout", null, "order:" + id),
+            CancellationToken.None);
         var input = new JourneyInput("pinned", version, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []).ToJson();
         using var started = await SendAsync(HttpMethod.Post, $"/api/runtime/webhooks/durabletask/orchestrators/{JourneyHandler.HandlerName}/{id}", input);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
@@ -233,23 +243,18 @@ public sealed class JourneysApiTests(StorageFixture storage) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
     }
 
-    /// <summary>The SMS texts the instance sent, in order, once there are <paramref name="count"/>.</summary>
+    /// <summary>The SMS texts the instance sent (from the message log), in order, once there are <paramref name="count"/>.</summary>
     private async Task<List<string>> MessagesAsync(string id, int count)
     {
-        var table = _host.Storage.Table(RuntimeStorage.EffectsTable);
+        var log = _host.Services.GetRequiredService<MessageLog>();
         List<string> texts = [];
         await Eventually.TrueAsync(
             async () =>
             {
-                var rows = new List<TableEntity>();
-                await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == id))
-                {
-                    rows.Add(row);
-                }
-
-                texts = rows.Where(e => e.GetString("Channel") == JourneyChannels.Customer)
-                    .OrderBy(e => e.GetDateTimeOffset("DispatchedAt"))
-                    .Select(e => OutboundMessage.Parse(e.GetString("Payload")!).Sms!.Text)
+                texts = (await log.ForCustomerAsync("c:" + _customers[id], CancellationToken.None))
+                    .Where(m => m.InstanceId == id && m.Status == MessageStatus.Sent)
+                    .OrderBy(m => m.SentAt)
+                    .Select(m => m.Preview ?? "")
                     .ToList();
                 return texts.Count >= count;
             },

@@ -54,5 +54,20 @@ public static class Samples
         },
     };
 
+    /// <summary>
+    /// A time zone where it is now mid-day, so real-time tests of journey texts never meet quiet hours, whenever they run.
+    /// </summary>
+    public static string DaytimeZone()
+    {
+        string[] zones = ["Pacific/Kiritimati", "Pacific/Auckland", "Australia/Sydney", "Asia/Tokyo", "Asia/Shanghai", "Asia/Bangkok", "Asia/Kolkata",
+            "Asia/Dubai", "Europe/Moscow", "Europe/Berlin", "Europe/London", "Atlantic/Azores", "America/Noronha", "America/Sao_Paulo",
+            "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "Pacific/Pago_Pago"];
+        return zones.First(z =>
+        {
+            var hour = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(z)).Hour;
+            return hour is >= 10 and < 18;
+        });
+    }
+
     public static DateTimeOffset At(string iso) => DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using PxFunctions.Channels.Acs;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
+using PxFunctions.Channels.Inbound;
+using PxFunctions.Channels.Links;
+using PxFunctions.Configuration;
+using PxFunctions.Runtime;
+using PxFunctions.Storage;
+
+namespace PxFunctions.Channels;
+
+/// <summary>Wires the channels: ACS or the dev outbox behind one port, the compliance rules, the dispatcher as the effect sink.</summary>
+public static class ChannelRegistration
+{
+    public static IServiceCollection AddPxChannels(this IServiceCollection services, ChannelSettings settings)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(sp => new DispatchSettings
+        {
+            PublicBaseUrl = settings.PublicBaseUrl,
+            Brand = settings.Brand,
+            Cap = settings.Cap,
+        });
+        services.AddSingleton(new QuietHours(settings.QuietHours));
+        services.AddSingleton(new LinkSigner(settings.LinkKey));
+        services.AddSingleton(sp => new ConsentLedger(Table(sp, ConsentLedger.TableName)));
+        services.AddSingleton(sp => new MessageLog(Table(sp, MessageLog.TableName), Table(sp, MessageLog.IndexTableName)));
+        services.AddSingleton(sp => new Conversations(Table(sp, Conversations.TableName)));
+        services.AddSingleton(sp => new CustomerRecords(Table(sp, CustomerRecords.TableName)));
+        services.AddSingleton<IEffectScheduler, OutboxScheduler>();
+        services.AddSingleton<CustomerMessageSender>();
+        services.AddSingleton<ReplyRouter>();
+        services.AddSingleton<InboundSmsHandler>();
+        services.AddSingleton<AcsEventProcessor>();
+        services.AddSingleton<MessageDispatcher>();
+        services.TryAddSingleton<IEffectSink>(sp => sp.GetRequiredService<MessageDispatcher>());
+        foreach (var table in new[] { ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName })
+        {
+            services.AddStorageResource(StorageResource.Table(table));
+        }
+
+        services.AddSingleton(sp => new UsedLinks(Table(sp, UsedLinks.TableName)));
+        if (settings.UsesAcs)
+        {
+            services.AddSingleton<IMessageChannel>(sp =>
+            {
+                var time = sp.GetRequiredService<TimeProvider>();
+                var endpoint = settings.AcsConnection?.Endpoint ?? settings.AcsEndpoint!;
+                var credential = settings.AcsConnection is null ? sp.GetRequiredService<StorageAccount>().Credential() : null;
+                var pipeline = AcsPipeline.Build(new AcsClientOptions(), settings.AcsConnection?.AccessKey, credential, time);
+                return new AcsChannel(new AcsSmsClient(endpoint, pipeline), new AcsEmailClient(endpoint, pipeline, time), new AcsSenders(settings.SmsFrom ?? "", settings.EmailFrom ?? "", settings.EmailReplyTo));
+            });
+        }
+        else
+        {
+            services.AddStorageResource(StorageResource.Table(DevOutboxChannel.TableName));
+            services.AddSingleton(sp => new DevOutboxChannel(Table(sp, DevOutboxChannel.TableName), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DevOutboxChannel>>()));
+            services.AddSingleton<IMessageChannel>(sp => sp.GetRequiredService<DevOutboxChannel>());
+        }
+
+        return services;
+    }
+
+    private static Azure.Data.Tables.TableClient Table(IServiceProvider sp, string name) => sp.GetRequiredService<StorageAccount>().Table(name);
+}
+
+/// <summary>Re-queues an effect for later (a held message), hidden until then, as timers are.</summary>
+public sealed class OutboxScheduler(RuntimeStorage storage, RuntimeOptions options, TimeProvider time) : IEffectScheduler
+{
+    public Task ScheduleAsync(EffectMessage effect, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var delay = at - time.GetUtcNow();
+        var hidden = delay > options.MaxTimerHop ? options.MaxTimerHop : delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+        return storage.Outbox.SendMessageAsync(effect.ToJson(), options.TimerVisibility(hidden), TimeSpan.FromSeconds(-1), cancellationToken);
+    }
+}
+
+/// <summary>Nonces of answer and unsubscribe links already used (table <c>UsedLinks</c>): a link acts once.</summary>
+public sealed class UsedLinks(Azure.Data.Tables.TableClient table)
+{
+    public const string TableName = "UsedLinks";
+
+    /// <summary>True the first time a nonce is used; false ever after.</summary>
+    public async Task<bool> TryUseAsync(string nonce, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(nonce)));
+        try
+        {
+            await table.AddEntityAsync(new Azure.Data.Tables.TableEntity(key[..2], key) { ["At"] = at }, cancellationToken);
+            return true;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+}

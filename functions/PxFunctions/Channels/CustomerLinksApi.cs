@@ -1,0 +1,81 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Links;
+using PxFunctions.Http;
+using PxFunctions.Journeys.Interpreter;
+using PxFunctions.Runtime;
+
+namespace PxFunctions.Channels;
+
+/// <summary>
+/// Links in emails. <c>/api/r/{token}</c> answers a question: GET shows the answer with a Confirm button (so link
+/// scanners that open every URL answer nothing), POST records it once. <c>/api/u/{token}</c> unsubscribes: POST is
+/// RFC 8058 one-click (mail clients send <c>List-Unsubscribe=One-Click</c>) and acts at once; GET shows a button.
+/// Tokens are HMAC-signed and answer links expire.
+/// </summary>
+public static class CustomerLinksApi
+{
+    public static IEndpointRouteBuilder MapCustomerLinksApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapMethods("/api/r/{token}", ["GET", "POST"], AnswerAsync).WithName("AnswerLink").AllowAnonymousFunction();
+        endpoints.MapMethods("/api/u/{token}", ["GET", "POST"], UnsubscribeAsync).WithName("UnsubscribeLink").AllowAnonymousFunction();
+        return endpoints;
+    }
+
+    private static async Task<IResult> AnswerAsync(string token, HttpRequest request, LinkSigner signer, UsedLinks used, InstanceClient instances, TimeProvider time, CancellationToken ct)
+    {
+        var (payload, error) = signer.Verify(token, time.GetUtcNow());
+        if (payload is null || payload.Kind != LinkPayload.Answer || payload.InstanceId is null)
+        {
+            return Page(StatusCodes.Status400BadRequest, "This link does not work", error ?? "The link is not valid.");
+        }
+
+        if (HttpMethods.IsGet(request.Method))
+        {
+            return Page(StatusCodes.Status200OK, "Confirm your answer", $"Your answer: <strong>{WebUtility.HtmlEncode(payload.Value)}</strong>", "Confirm");
+        }
+
+        if (!await used.TryUseAsync(payload.Nonce, time.GetUtcNow(), ct))
+        {
+            return Page(StatusCodes.Status409Conflict, "Already answered", "Thanks, we already have this answer.");
+        }
+
+        var data = new JsonObject { ["text"] = payload.Value, ["channel"] = "email", ["at"] = time.GetUtcNow() }.ToJsonString();
+        var result = await instances.RaiseEventAsync(payload.InstanceId, JourneyInterpreter.Events.Reply, data, "link:" + payload.Nonce, requireExisting: true, ct);
+        return result == OperationResult.Accepted
+            ? Page(StatusCodes.Status200OK, "Thank you", "Your answer is in. You can close this page.")
+            : Page(StatusCodes.Status410Gone, "This question has closed", "Thanks anyway: this conversation has finished.");
+    }
+
+    private static async Task<IResult> UnsubscribeAsync(string token, HttpRequest request, LinkSigner signer, ConsentLedger consent, TimeProvider time, CancellationToken ct)
+    {
+        var (payload, error) = signer.Verify(token, time.GetUtcNow());
+        if (payload is null || payload.Kind != LinkPayload.Unsubscribe)
+        {
+            return Page(StatusCodes.Status400BadRequest, "This link does not work", error ?? "The link is not valid.");
+        }
+
+        if (HttpMethods.IsGet(request.Method))
+        {
+            return Page(StatusCodes.Status200OK, "Unsubscribe", $"Stop marketing email to <strong>{WebUtility.HtmlEncode(payload.Address)}</strong>?", "Unsubscribe");
+        }
+
+        var oneClick = request.HasFormContentType && (await request.ReadFormAsync(ct))["List-Unsubscribe"] == "One-Click";
+        await consent.RecordAsync(
+            new ConsentChange(ContactChannel.Email, payload.Address, ConsentAction.OptedOut, time.GetUtcNow(), oneClick ? "one-click unsubscribe (RFC 8058)" : "unsubscribe link", null, "unsubscribe:" + payload.Nonce),
+            ct);
+        return Page(StatusCodes.Status200OK, "Unsubscribed", "You will get no more marketing email from us.");
+    }
+
+    /// <summary>A small page for people (not problem+json): a title, a line, and optionally a button that POSTs here.</summary>
+    private static IResult Page(int status, string title, string html, string? button = null)
+    {
+        var form = button is null ? "" : $"<form method=\"post\"><button type=\"submit\">{WebUtility.HtmlEncode(button)}</button></form>";
+        return Results.Content(
+            $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{WebUtility.HtmlEncode(title)}</title></head>" +
+            $"<body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto\"><h1>{WebUtility.HtmlEncode(title)}</h1><p>{html}</p>{form}</body></html>",
+            "text/html; charset=utf-8",
+            statusCode: status);
+    }
+}
