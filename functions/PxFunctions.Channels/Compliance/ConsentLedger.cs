@@ -26,7 +26,7 @@ public enum ConsentAction
     /// <summary>STOP, a plain-language revocation, an unsubscribe link: nothing more on this channel.</summary>
     OptedOut,
 
-    /// <summary>START/UNSTOP: the opt-out is lifted.</summary>
+    /// <summary>START/UNSTOP: the opt-out is lifted and service messages may go; marketing consent must be given again.</summary>
     OptedIn,
 
     /// <summary>A hard bounce or a carrier block: the address cannot receive.</summary>
@@ -185,7 +185,9 @@ public sealed class ConsentLedger(TableClient table)
                 Set("Marketing", false);
                 break;
             case ConsentAction.OptedIn:
+                // The customer texted START: they want our texts again (service); marketing needs its own consent.
                 Set("OptedOut", false);
+                Set("Service", true);
                 break;
             case ConsentAction.Suppressed:
                 Set("Suppressed", true);

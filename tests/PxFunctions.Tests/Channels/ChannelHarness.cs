@@ -1,0 +1,108 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
+using PxFunctions.Channels.Inbound;
+using PxFunctions.Configuration;
+using PxFunctions.Journeys.Interpreter;
+using PxFunctions.Runtime;
+using PxFunctions.Tests.Infrastructure;
+
+namespace PxFunctions.Tests.Channels;
+
+/// <summary>
+/// The app pointed at the ACS double, with a fake clock and the queue dispatcher off, so a test hands effects to the
+/// sender itself and decides when time passes.
+/// </summary>
+public sealed class ChannelHarness : IAsyncDisposable
+{
+    private int _effects;
+
+    private ChannelHarness(AppHost host, AcsDouble acs, FakeTimeProvider clock)
+    {
+        Host = host;
+        Acs = acs;
+        Clock = clock;
+    }
+
+    public AppHost Host { get; }
+    public AcsDouble Acs { get; }
+    public FakeTimeProvider Clock { get; }
+    public CustomerMessageSender Sender => Host.Services.GetRequiredService<CustomerMessageSender>();
+    public ConsentLedger Consent => Host.Services.GetRequiredService<ConsentLedger>();
+    public InboundSmsHandler Inbound => Host.Services.GetRequiredService<InboundSmsHandler>();
+    public MessageLog Log => Host.Services.GetRequiredService<MessageLog>();
+
+    public static async Task<ChannelHarness> StartAsync(
+        StorageFixture storage, DateTimeOffset now, bool dispatcher = false, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var acs = await AcsDouble.StartAsync();
+        var clock = new FakeTimeProvider(now);
+        var values = new Dictionary<string, string?>
+        {
+            [SettingNames.AcsConnectionString] = acs.ConnectionString,
+            [SettingNames.AcsSmsFrom] = "+18005550100",
+            [SettingNames.AcsEmailFrom] = "care@glowlabs.example",
+            [SettingNames.PublicBaseUrl] = "https://px.glowlabs.example",
+            [SettingNames.AnswerLinkKey] = "answer-link-key-for-tests-0123456789abcdef",
+            [SettingNames.EventGridSecret] = "event-grid-secret-for-tests",
+            [SettingNames.BrandName] = "Glow Labs",
+            [SettingNames.BrandHelpText] = "Questions? care@glowlabs.example",
+            [SettingNames.BrandPostalAddress] = "1 Main St, Springfield, IL 62701",
+            [SettingNames.DispatcherEnabled] = dispatcher ? "true" : "false",
+            [SettingNames.JourneysLoadExamples] = "false",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var host = await AppHost.StartAsync(storage, values, s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            services?.Invoke(s);
+        });
+        return new ChannelHarness(host, acs, clock);
+    }
+
+    /// <summary>A customer message effect as a journey would hand it on.</summary>
+    public EffectMessage Effect(
+        string customerId,
+        string? phone = "+14155550123",
+        string? email = "maya@example.com",
+        string @class = "service",
+        OutboundKind kind = OutboundKind.Journey,
+        string timeZone = "America/New_York",
+        string? region = null,
+        string[]? channels = null,
+        string instanceId = "inst-1",
+        AskOptions? ask = null,
+        string text = "Your serum has arrived")
+    {
+        var message = new OutboundMessage
+        {
+            Kind = kind,
+            Class = @class,
+            JourneyId = "serum",
+            Version = 1,
+            Step = "welcome",
+            Stage = "Unboxing",
+            Customer = new CustomerContact(customerId, phone, email, "en-US", timeZone, "US", region),
+            Channels = channels ?? ["sms", "email"],
+            Locale = "en",
+            Sms = new SmsContent(text, 1, "GSM-7"),
+            Email = new EmailContent("Your serum", $"<p>{text}</p>", text),
+            Ask = ask,
+        };
+        return new EffectMessage($"{instanceId}/{Interlocked.Increment(ref _effects)}/0", instanceId, JourneyChannels.Customer, message.ToJson());
+    }
+
+    public Task GrantAsync(ContactChannel channel, string address, ConsentAction action, string? eventId = null) =>
+        Consent.RecordAsync(new ConsentChange(channel, address, action, Clock.GetUtcNow(), "test", null, eventId ?? Guid.NewGuid().ToString("N")), CancellationToken.None);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Acs.DisposeAsync();
+    }
+}

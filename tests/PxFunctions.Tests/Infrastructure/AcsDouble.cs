@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PxFunctions.Channels.Acs;
+
+namespace PxFunctions.Tests.Infrastructure;
+
+/// <summary>
+/// Azure Communication Services as its REST contract describes it, on a loopback port: <c>POST /sms</c> (202 with a
+/// result per recipient, repeatability per recipient: the same id and first-sent date return the first result and
+/// deliver nothing new), <c>POST /emails:send</c> (202 + Operation-Location) and <c>GET /emails/operations/{id}</c>.
+/// Every request must carry the HMAC-SHA256 signature ACS checks (x-ms-date, x-ms-content-sha256 of the exact body,
+/// signed <c>METHOD\npath?query\ndate;host;hash</c>); a bad one is a 401. Failures can be queued: 429 with
+/// Retry-After, 503, or a failed recipient inside a 202.
+/// </summary>
+public sealed class AcsDouble : IAsyncDisposable
+{
+    public static readonly byte[] Key = Encoding.UTF8.GetBytes("acs-double-access-key-0123456789abcdef");
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, (string FirstSent, JsonObject Result)> _repeatable = new();
+    private readonly ConcurrentDictionary<string, int> _polls = new();
+
+    /// <summary>Whole-request failures to answer next, in order (429 with Retry-After: 1, 503, 500...).</summary>
+    public ConcurrentQueue<int> NextStatuses { get; } = new();
+
+    /// <summary>Per-recipient failures to answer next inside a 202 (400 = bad number, 503 = try again).</summary>
+    public ConcurrentQueue<int> NextRecipientStatuses { get; } = new();
+
+    /// <summary>Every SMS really delivered (once per repeatability id).</summary>
+    public ConcurrentQueue<(string To, string Message, string MessageId, string? Tag)> Sms { get; } = new();
+
+    /// <summary>Every email really accepted, with its operation id and the request body.</summary>
+    public ConcurrentQueue<(string OperationId, JsonObject Body)> Emails { get; } = new();
+
+    /// <summary>Every request that arrived (method and path), signed correctly or not.</summary>
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    public int Unauthorized => _unauthorized;
+
+    private int _unauthorized;
+
+    private AcsDouble(WebApplication app) => _app = app;
+
+    public Uri Endpoint { get; private set; } = null!;
+
+    public string ConnectionString => $"endpoint={Endpoint};accesskey={Convert.ToBase64String(Key)}";
+
+    public static async Task<AcsDouble> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var double_ = new AcsDouble(app);
+        app.MapPost("/sms", (Delegate)double_.SmsAsync);
+        app.MapPost("/emails:send", (Delegate)double_.EmailAsync);
+        app.MapGet("/emails/operations/{id}", double_.OperationAsync);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        double_.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First() + "/");
+        return double_;
+    }
+
+    private async Task<IResult> SmsAsync(HttpContext context)
+    {
+        var (body, refusal) = await AuthenticateAsync(context);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (context.Request.Query["api-version"] != AcsSmsClient.ApiVersion)
+        {
+            return Error(400, "InvalidApiVersion", "Unsupported api-version.");
+        }
+
+        if (NextStatuses.TryDequeue(out var status))
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Error(status, status == 429 ? "TooManyRequests" : "ServiceUnavailable", "Try again later.");
+        }
+
+        var request = JsonNode.Parse(body) as JsonObject;
+        if (request?["from"] is null || request["message"] is null || request["smsRecipients"] is not JsonArray { Count: > 0 } recipients)
+        {
+            return Error(400, "BadRequest", "from, message and smsRecipients are required.");
+        }
+
+        var results = new JsonArray();
+        foreach (var recipient in recipients.OfType<JsonObject>())
+        {
+            var to = (string)recipient["to"]!;
+            var id = (string?)recipient["repeatabilityRequestId"];
+            var firstSent = (string?)recipient["repeatabilityFirstSent"];
+            if ((id is null) != (firstSent is null))
+            {
+                results.Add(new JsonObject { ["to"] = to, ["httpStatusCode"] = 400, ["repeatabilityResult"] = "rejected", ["successful"] = false, ["errorMessage"] = "Send both repeatability fields or neither." });
+                continue;
+            }
+
+            if (id is not null && _repeatable.TryGetValue(id, out var earlier))
+            {
+                // A repeated request: the first answer again, nothing delivered again (or rejected if the date differs).
+                results.Add(earlier.FirstSent == firstSent
+                    ? (JsonObject)earlier.Result.DeepClone()
+                    : new JsonObject { ["to"] = to, ["httpStatusCode"] = 400, ["repeatabilityResult"] = "rejected", ["successful"] = false, ["errorMessage"] = "Repeatability id reused with another first-sent date." });
+                continue;
+            }
+
+            if (NextRecipientStatuses.TryDequeue(out var recipientStatus))
+            {
+                results.Add(new JsonObject { ["to"] = to, ["httpStatusCode"] = recipientStatus, ["successful"] = false, ["errorMessage"] = recipientStatus == 400 ? "Invalid To phone number format." : "ServiceUnavailable" });
+                continue;
+            }
+
+            var messageId = "Outgoing_" + Guid.NewGuid().ToString("N");
+            var result = new JsonObject { ["to"] = to, ["messageId"] = messageId, ["httpStatusCode"] = 202, ["repeatabilityResult"] = id is null ? null : "accepted", ["successful"] = true };
+            if (id is not null)
+            {
+                _repeatable[id] = (firstSent!, result);
+            }
+
+            Sms.Enqueue((to, (string)request["message"]!, messageId, (string?)request["smsSendOptions"]?["tag"]));
+            results.Add(result.DeepClone());
+        }
+
+        return Results.Json(new JsonObject { ["value"] = results }, statusCode: 202);
+    }
+
+    private async Task<IResult> EmailAsync(HttpContext context)
+    {
+        var (body, refusal) = await AuthenticateAsync(context);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (NextStatuses.TryDequeue(out var status))
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Error(status, status == 429 ? "TooManyRequests" : "ServiceUnavailable", "Try again later.");
+        }
+
+        var request = JsonNode.Parse(body) as JsonObject;
+        if (request?["senderAddress"] is null || request["content"]?["subject"] is null || request["recipients"]?["to"] is not JsonArray { Count: > 0 })
+        {
+            return Error(400, "BadRequest", "senderAddress, content.subject and recipients.to are required.");
+        }
+
+        // No repeatability for email: every POST is a new email, whatever its Operation-Id.
+        var id = context.Request.Headers["Operation-Id"].FirstOrDefault() ?? Guid.NewGuid().ToString("D");
+        Emails.Enqueue((id, request));
+        _polls[id] = 0;
+        context.Response.Headers["Operation-Location"] = $"{Endpoint}emails/operations/{id}?api-version={AcsEmailClient.ApiVersion}";
+        context.Response.Headers["retry-after"] = "0";
+        return Results.Json(new { id, status = "Running" }, statusCode: 202);
+    }
+
+    private async Task<IResult> OperationAsync(HttpContext context, string id)
+    {
+        var (_, refusal) = await AuthenticateAsync(context);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (!_polls.TryGetValue(id, out var polls))
+        {
+            return Error(404, "NotFound", $"Operation {id} does not exist.");
+        }
+
+        _polls[id] = polls + 1;
+        if (polls == 0)
+        {
+            context.Response.Headers["retry-after"] = "0";
+            return Results.Json(new { id, status = "Running" });
+        }
+
+        return Results.Json(new { id, status = "Succeeded" });
+    }
+
+    /// <summary>Checks the request exactly as ACS does; returns the body, or a 401 when the signature is wrong.</summary>
+    private async Task<(byte[] Body, IResult? Refusal)> AuthenticateAsync(HttpContext context)
+    {
+        var request = context.Request;
+        Requests.Enqueue($"{request.Method} {request.Path}");
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        var date = request.Headers["x-ms-date"].ToString();
+        var hash = request.Headers["x-ms-content-sha256"].ToString();
+        var authorization = request.Headers.Authorization.ToString();
+        const string prefix = "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=";
+        var expected = AcsHmacPolicy.Sign(Key, request.Method, request.Path + request.QueryString, date, request.Host.Value!, hash);
+        var valid = date.Length > 0
+            && hash == Convert.ToBase64String(SHA256.HashData(body))
+            && authorization.StartsWith(prefix, StringComparison.Ordinal)
+            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(authorization[prefix.Length..]), Encoding.ASCII.GetBytes(expected));
+        if (valid)
+        {
+            return (body, null);
+        }
+
+        Interlocked.Increment(ref _unauthorized);
+        return (body, Error(401, "Denied", "Denied by the HMAC authentication policy."));
+    }
+
+    private static IResult Error(int status, string code, string message) =>
+        Results.Json(new { error = new { code, message } }, statusCode: status);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+}
