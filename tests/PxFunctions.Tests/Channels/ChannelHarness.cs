@@ -57,9 +57,14 @@ public sealed class ChannelHarness : IAsyncDisposable
             values[key] = value;
         }
 
+        // The queue dispatcher waits on the app's clock, so with it on the clock stays real.
         var host = await AppHost.StartAsync(storage, values, s =>
         {
-            s.AddSingleton<TimeProvider>(clock);
+            if (!dispatcher)
+            {
+                s.AddSingleton<TimeProvider>(clock);
+            }
+
             services?.Invoke(s);
         });
         return new ChannelHarness(host, acs, clock);
