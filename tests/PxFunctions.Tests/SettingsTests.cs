@@ -19,6 +19,11 @@ public sealed class SettingsTests
     [InlineData(SettingNames.QueuesMaxDequeueCount, "0", "Px__Queues__MaxDequeueCount")]
     [InlineData(SettingNames.QueuesVisibilityTimeout, "-00:00:01", "Px__Queues__VisibilityTimeout")]
     [InlineData(SettingNames.DispatcherEnabled, "yes", "Px__Dispatcher__Enabled")]
+    [InlineData(SettingNames.AcsConnectionString, "endpoint=https://px.communication.azure.com/", "Acs__ConnectionString")]
+    [InlineData(SettingNames.AcsEndpoint, "http://px.communication.azure.com", "Acs__Endpoint")]
+    [InlineData(SettingNames.AnswerLinkKey, "too-short", "Px__AnswerLinkKey")]
+    [InlineData(SettingNames.QuietHoursStart, "8am", "Px__QuietHours__Start")]
+    [InlineData(SettingNames.FrequencyCapMessages, "0", "Px__FrequencyCap__Messages")]
     public void Read_InvalidValue_NamesTheSetting(string setting, string value, string expectedName)
     {
         var values = new Dictionary<string, string?> { [SettingNames.Storage] = Azurite, [setting] = value };

@@ -30,6 +30,9 @@ public sealed record ChannelSettings
     public TextingWindow? QuietHours { get; init; }
     public FrequencyCap Cap { get; init; } = FrequencyCap.Default;
 
+    /// <summary>Set by App Service and Functions to the app's default host name.</summary>
+    public const string WebsiteHostName = "WEBSITE_HOSTNAME";
+
     /// <summary>True when ACS is configured; otherwise messages go to the dev outbox.</summary>
     public bool UsesAcs => AcsConnection is not null || AcsEndpoint is not null;
 
@@ -89,7 +92,9 @@ public sealed record ChannelSettings
             SmsFrom = smsFrom,
             EmailFrom = emailFrom,
             EmailReplyTo = get(SettingNames.AcsEmailReplyTo),
-            PublicBaseUrl = Uri(get, SettingNames.PublicBaseUrl, requireHttps: false) ?? new Uri(customHandlerPort is null ? "http://127.0.0.1:7071" : "https://localhost"),
+            // In Azure the platform names the app's host (WEBSITE_HOSTNAME); standalone, the default local address.
+            PublicBaseUrl = Uri(get, SettingNames.PublicBaseUrl, requireHttps: false)
+                ?? (get(WebsiteHostName) is { } host ? new Uri("https://" + host) : new Uri(customHandlerPort is null ? "http://127.0.0.1:7071" : "https://localhost")),
             LinkKey = key is null ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32) : System.Text.Encoding.UTF8.GetBytes(key),
             LinkKeyIsEphemeral = key is null,
             EventGridSecret = get(SettingNames.EventGridSecret),
