@@ -45,6 +45,12 @@ public sealed partial record PxSettings
     /// <summary>ACS or the dev outbox, link and webhook secrets, brand, quiet hours, frequency cap.</summary>
     public ChannelSettings Channels { get; init; } = ChannelSettings.Read(_ => null, null);
 
+    /// <summary>Webhook signing secrets per storefront (comma-separated for rotation; <c>shop=secret</c> for one shop).</summary>
+    public string? ShopifySecrets { get; init; }
+
+    public string? WooCommerceSecrets { get; init; }
+    public string? OrdersSecrets { get; init; }
+
     /// <summary>Publish the example journeys shipped with the app at start-up (standalone by default).</summary>
     public bool LoadExampleJourneys { get; init; } = true;
 
@@ -89,6 +95,9 @@ public sealed partial record PxSettings
         {
             Storage = ReadStorage(configuration),
             Channels = ChannelSettings.Read(Get, port),
+            ShopifySecrets = Get(SettingNames.ShopifyWebhookSecrets),
+            WooCommerceSecrets = Get(SettingNames.WooCommerceWebhookSecrets),
+            OrdersSecrets = Get(SettingNames.OrdersWebhookSecrets),
             AdminKey = adminKey,
             StoragePrefix = prefix,
             CustomHandlerPort = port,

@@ -49,6 +49,10 @@ public static class SettingNames
     public const string FrequencyCapMessages = "Px__FrequencyCap__Messages";
     public const string FrequencyCapDays = "Px__FrequencyCap__Days";
 
+    public const string ShopifyWebhookSecrets = "Shopify__WebhookSecrets";
+    public const string WooCommerceWebhookSecrets = "WooCommerce__WebhookSecrets";
+    public const string OrdersWebhookSecrets = "Orders__WebhookSecrets";
+
     public const string ApplicationInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string ApplicationInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
     public const string CustomHandlerPort = "FUNCTIONS_CUSTOMHANDLER_PORT";
@@ -65,7 +69,7 @@ public static class SettingNames
         QueuesMaxDequeueCount, QueuesVisibilityTimeout, QueuesRetryDelay, TelemetryConsoleExporter, RuntimePartitions, JourneysLoadExamples,
         AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
         InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, QuietHoursStart, QuietHoursEnd,
-        FrequencyCapMessages, FrequencyCapDays,
+        FrequencyCapMessages, FrequencyCapDays, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
         ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString, CustomHandlerPort,
     ];
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using PxFunctions.Configuration;
 using PxFunctions.Channels;
 using PxFunctions.Http;
+using PxFunctions.Intake;
 using PxFunctions.Journeys;
 using PxFunctions.Storage;
 using PxFunctions.Telemetry;
@@ -113,6 +114,7 @@ public static class PxApp
         services.AddPxChannels(settings.Channels);
         services.AddPxRuntime(settings.RuntimePartitions);
         services.AddPxJourneys(settings.LoadExampleJourneys);
+        services.AddPxIntake(settings);
 
         services.AddSingleton<StorageBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageBootstrap>());
@@ -136,6 +138,7 @@ public static class PxApp
         app.MapAcsEventsApi();
         app.MapCustomerLinksApi();
         app.MapMessagingApi(settings.Channels);
+        app.MapStorefrontWebhooksApi();
         app.MapCustomHandlerApi();
 
         var startup = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PxFunctions");

@@ -34,6 +34,11 @@ public sealed class JourneyCatalog(StorageAccount storage, TimeProvider time) : 
 
     private TableClient Table => storage.Table(TableName);
 
+    private long _generation;
+
+    /// <summary>Bumped by every publish in this process, so readers that cache the published list know to reload.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
     public static string VersionKey(int version) => VersionPrefix + version.ToString("D6", CultureInfo.InvariantCulture);
 
     public async Task SaveDraftAsync(JourneyDefinition definition, string document, CancellationToken cancellationToken) =>
@@ -93,6 +98,7 @@ public sealed class JourneyCatalog(StorageAccount storage, TimeProvider time) : 
             {
                 await Table.AddEntityAsync(Entity(definition.Id, VersionKey(version), definition.Name, version, document), cancellationToken);
                 _published[(definition.Id, version)] = definition;
+                Interlocked.Increment(ref _generation);
                 return (version, true);
             }
             catch (RequestFailedException ex) when (ex.Status == 409 && attempt < 5)

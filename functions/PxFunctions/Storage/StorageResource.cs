@@ -6,6 +6,8 @@ public sealed record StorageResource(StorageService Service, string LogicalName)
     public static StorageResource Table(string logicalName) => new(StorageService.Table, logicalName);
 
     public static StorageResource Queue(string logicalName) => new(StorageService.Queue, logicalName);
+
+    public static StorageResource Container(string logicalName) => new(StorageService.Blob, logicalName);
 }
 
 /// <summary>Declares storage a component needs.</summary>

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using PxFunctions.Intake.Storefronts;
+
+namespace PxFunctions.Intake.Customers;
+
+/// <summary>A customer as the app knows them: one per shop and storefront customer (or email, or number, for guests).</summary>
+public sealed record CustomerProfile(
+    string Key,
+    string Shop,
+    string? StoreCustomerId,
+    string? FirstName,
+    string? LastName,
+    string? Email,
+    string? Phone,
+    string? Locale,
+    string? TimeZone,
+    string? CountryCode,
+    string? ProvinceCode);
+
+/// <summary>
+/// Customers, their orders and their active journeys (table <c>Customers</c>, partition = customer key: the profile,
+/// <c>order:{id}</c> rows, and <c>journey:{product}</c> rows pointing at the instance that owns that product), and an
+/// order index (table <c>Orders</c>) to find an order's customer from a fulfilment or refund.
+/// </summary>
+public sealed class CustomerStore(TableClient customers, TableClient orders)
+{
+    public const string CustomersTable = "Customers";
+    public const string OrdersTable = "Orders";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The key of a shop's customer: their storefront id, else their email, else their number.</summary>
+    public static string KeyOf(string shop, StoreCustomer customer, string? e164) =>
+        Safe($"{shop}|{customer.Id ?? customer.Email?.ToLowerInvariant() ?? e164 ?? "guest"}");
+
+    public async Task SaveAsync(CustomerProfile profile, StoreOrder order, CancellationToken cancellationToken)
+    {
+        await customers.UpsertEntityAsync(
+            new TableEntity(profile.Key, "profile")
+            {
+                ["Shop"] = profile.Shop,
+                ["StoreCustomerId"] = profile.StoreCustomerId,
+                ["FirstName"] = profile.FirstName,
+                ["LastName"] = profile.LastName,
+                ["Email"] = profile.Email,
+                ["Phone"] = profile.Phone,
+                ["Locale"] = profile.Locale,
+                ["TimeZone"] = profile.TimeZone,
+                ["CountryCode"] = profile.CountryCode,
+                ["ProvinceCode"] = profile.ProvinceCode,
+            },
+            TableUpdateMode.Merge,
+            cancellationToken);
+        var existing = await GetOrderAsync(order.Shop, order.OrderId, cancellationToken);
+        var merged = existing is null ? order : order with
+        {
+            FulfilledAt = order.FulfilledAt ?? existing.Value.Order.FulfilledAt,
+            DeliveredAt = order.DeliveredAt ?? existing.Value.Order.DeliveredAt,
+            CancelledAt = order.CancelledAt ?? existing.Value.Order.CancelledAt,
+            LineItems = order.LineItems.Count > 0 ? order.LineItems : existing.Value.Order.LineItems,
+            Customer = order.Customer.Email is null && order.Customer.Phone is null ? existing.Value.Order.Customer : order.Customer,
+        };
+        var document = JsonSerializer.Serialize(merged, Json);
+        await orders.UpsertEntityAsync(new TableEntity(OrderKey(order.Shop, order.OrderId), "order") { ["Customer"] = profile.Key, ["Order"] = document }, TableUpdateMode.Replace, cancellationToken);
+        await customers.UpsertEntityAsync(new TableEntity(profile.Key, "order:" + Safe(order.OrderId)) { ["Order"] = document }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<(string CustomerKey, StoreOrder Order)?> GetOrderAsync(string shop, string orderId, CancellationToken cancellationToken)
+    {
+        var row = await orders.GetEntityIfExistsAsync<TableEntity>(OrderKey(shop, orderId), "order", cancellationToken: cancellationToken);
+        return row.HasValue ? (row.Value!.GetString("Customer")!, JsonSerializer.Deserialize<StoreOrder>(row.Value.GetString("Order")!, Json)!) : null;
+    }
+
+    public async Task<CustomerProfile?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var row = await customers.GetEntityIfExistsAsync<TableEntity>(key, "profile", cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        var e = row.Value!;
+        return new CustomerProfile(key, e.GetString("Shop") ?? "", e.GetString("StoreCustomerId"), e.GetString("FirstName"), e.GetString("LastName"), e.GetString("Email"), e.GetString("Phone"), e.GetString("Locale"), e.GetString("TimeZone"), e.GetString("CountryCode"), e.GetString("ProvinceCode"));
+    }
+
+    /// <summary>The instance that owns a customer's journey for a product, if any.</summary>
+    public async Task<string?> ActiveJourneyAsync(string customerKey, string productKey, CancellationToken cancellationToken)
+    {
+        var row = await customers.GetEntityIfExistsAsync<TableEntity>(customerKey, "journey:" + Safe(productKey), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.GetString("InstanceId") : null;
+    }
+
+    public Task SetActiveJourneyAsync(string customerKey, string productKey, string instanceId, CancellationToken cancellationToken) =>
+        customers.UpsertEntityAsync(new TableEntity(customerKey, "journey:" + Safe(productKey)) { ["InstanceId"] = instanceId }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>Everything stored for a customer: profile, orders and journey pointers (for an export).</summary>
+    public async Task<List<TableEntity>> AllAsync(string customerKey, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in customers.QueryAsync<TableEntity>(r => r.PartitionKey == customerKey, cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Deletes a customer's rows and the index rows of their orders.</summary>
+    public async Task EraseAsync(string customerKey, IEnumerable<(string Shop, string OrderId)> orderIds, CancellationToken cancellationToken)
+    {
+        foreach (var row in await AllAsync(customerKey, cancellationToken))
+        {
+            await IgnoreMissingAsync(customers.DeleteEntityAsync(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken));
+        }
+
+        foreach (var (shop, orderId) in orderIds)
+        {
+            await IgnoreMissingAsync(orders.DeleteEntityAsync(OrderKey(shop, orderId), "order", cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>Finds a customer of a shop by storefront id, email or number (for consent and privacy topics).</summary>
+    public async Task<CustomerProfile?> FindAsync(string shop, string? storeCustomerId, string? email, string? e164, CancellationToken cancellationToken)
+    {
+        foreach (var candidate in new[] { storeCustomerId, email?.ToLowerInvariant(), e164 }.OfType<string>())
+        {
+            if (await GetAsync(Safe($"{shop}|{candidate}"), cancellationToken) is { } profile)
+            {
+                return profile;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task IgnoreMissingAsync(Task delete)
+    {
+        try
+        {
+            await delete;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Already gone.
+        }
+    }
+
+    private static string OrderKey(string shop, string orderId) => Safe($"{shop}|{orderId}");
+
+    /// <summary>Table keys may not hold / \ # ? or control characters.</summary>
+    public static string Safe(string key) => new(key.Select(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c) ? '_' : c).ToArray());
+}

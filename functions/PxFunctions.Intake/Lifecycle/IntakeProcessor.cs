@@ -1,0 +1,334 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
+using PxFunctions.Channels.Inbound;
+using PxFunctions.Intake.Customers;
+using PxFunctions.Intake.Storefronts;
+using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Interpreter;
+using PxFunctions.Runtime;
+
+namespace PxFunctions.Intake.Lifecycle;
+
+/// <summary>The latest published version of every journey (what new purchases start on).</summary>
+public interface IPublishedJourneys
+{
+    Task<IReadOnlyList<(JourneyDefinition Definition, int Version)>> LatestAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>An order the storefront has not told us about yet (a fulfilment overtook its order): retried later.</summary>
+public sealed class OrderNotYetKnownException(string shop, string orderId) : Exception($"Order {orderId} of {shop} is not known yet.");
+
+/// <summary>
+/// Acts on what storefronts report, idempotently (a webhook may be processed more than once, and out of order):
+/// keeps customers, orders and consent up to date, starts one journey instance per eligible line item (its id is
+/// derived from shop, order and line, so repeats cannot start two), tells journeys about deliveries and reorders, and
+/// ends journeys of cancelled or refunded items. Erases and exports a customer on request.
+/// </summary>
+public sealed class IntakeProcessor(
+    CustomerStore customers,
+    ConsentLedger consent,
+    InstanceClient instances,
+    IPublishedJourneys journeys,
+    BrandSettings brand,
+    MessageLog messages,
+    CustomerRecords records,
+    ILogger<IntakeProcessor> logger)
+{
+    public async Task<string> HandleAsync(StoreEvent storeEvent, string webhookKey, CancellationToken cancellationToken) => storeEvent switch
+    {
+        OrderEvent order => await OrderAsync(order, cancellationToken),
+        FulfillmentEvent fulfillment => await FulfillmentAsync(fulfillment, webhookKey, cancellationToken),
+        RefundEvent refund => await RefundAsync(refund, cancellationToken),
+        ConsentEvent change => await ConsentAsync(change, webhookKey, cancellationToken),
+        PrivacyEvent privacy => await PrivacyAsync(privacy, cancellationToken),
+        _ => "ignored",
+    };
+
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The deterministic instance id of a line item's journey: the same however often the order is reported.</summary>
+    public static string InstanceIdOf(string shop, string orderId, string lineItemId)
+    {
+        var id = new string($"{shop}:{orderId}:{lineItemId}".Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '@' or '-' ? c : '-').ToArray());
+        return id.Length <= InstanceLimits.MaxInstanceIdLength ? id : id[..InstanceLimits.MaxInstanceIdLength];
+    }
+
+    private async Task<string> OrderAsync(OrderEvent e, CancellationToken cancellationToken)
+    {
+        var order = e.Order;
+        var phone = ContactDetails.E164(order.Customer.Phone ?? order.Shipping?.Phone, order.Shipping?.CountryCode);
+        if (order.LineItems.Count == 0 && e.Kind == OrderEventKind.Cancelled)
+        {
+            // A deleted (trashed) WooCommerce order carries only its id: end what we know of it.
+            return await EndAsync(order.Shop, order.OrderId, [], "order cancelled", cancellationToken);
+        }
+
+        var profile = new CustomerProfile(
+            CustomerStore.KeyOf(order.Shop, order.Customer, phone),
+            order.Shop,
+            order.Customer.Id,
+            order.Customer.FirstName,
+            order.Customer.LastName,
+            order.Customer.Email?.ToLowerInvariant(),
+            phone,
+            order.Customer.Locale,
+            ContactDetails.TimeZone(phone, order.Shipping?.CountryCode, order.Shipping?.ProvinceCode),
+            order.Shipping?.CountryCode,
+            order.Shipping?.ProvinceCode);
+        await customers.SaveAsync(profile, order, cancellationToken);
+        await RecordOrderConsentAsync(order, profile, cancellationToken);
+
+        if (e.Kind == OrderEventKind.Cancelled)
+        {
+            return await EndAsync(order.Shop, order.OrderId, order.LineItems.Select(l => l.Id).ToList(), "order cancelled", cancellationToken);
+        }
+
+        var started = 0;
+        var published = await journeys.LatestAsync(cancellationToken);
+        foreach (var line in order.LineItems)
+        {
+            started += await LineAsync(e.Kind, order, line, profile, published, e.At, cancellationToken) ? 1 : 0;
+        }
+
+        return $"order {e.Kind.ToString().ToLowerInvariant()}: {started} journey(s) started";
+    }
+
+    /// <summary>Starts the line's journey if this event is its trigger; reports a reorder to an earlier journey for the product.</summary>
+    private async Task<bool> LineAsync(OrderEventKind kind, StoreOrder order, StoreLineItem line, CustomerProfile profile, IReadOnlyList<(JourneyDefinition Definition, int Version)> published, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var match = published
+            .Where(j => j.Definition.Trigger.Matches(line.Sku, line.ProductId, line.ProductType, line.Tags, line.Vendor))
+            .OrderBy(j => j.Definition.Id, StringComparer.Ordinal)
+            .Cast<(JourneyDefinition Definition, int Version)?>()
+            .FirstOrDefault();
+        var instanceId = InstanceIdOf(order.Shop, order.OrderId, line.Id);
+        var productKey = line.ProductId ?? line.Sku ?? line.Title;
+        var active = await customers.ActiveJourneyAsync(profile.Key, productKey, cancellationToken);
+        var activeStatus = active is not null && active != instanceId ? await instances.GetStatusAsync(active, cancellationToken) : null;
+        var earlierIsLive = activeStatus is { RuntimeStatus: RuntimeStatus.Pending or RuntimeStatus.Running or RuntimeStatus.Suspended };
+        if (earlierIsLive && kind is OrderEventKind.Created or OrderEventKind.Paid)
+        {
+            // A repeat purchase of the product: the earlier journey hears of it (renewal steps exit or branch on it).
+            var data = new JsonObject { ["orderId"] = order.OrderId, ["lineItemId"] = line.Id, ["quantity"] = line.Quantity, ["at"] = at }.ToJsonString();
+            await instances.RaiseEventAsync(active!, "reorder", data, "reorder:" + instanceId, requireExisting: false, cancellationToken);
+            await records.AddAsync("c:" + profile.Key, "reorder", instanceId, data, at, cancellationToken);
+        }
+
+        if (match is not { } journey || !Triggers(journey.Definition.Trigger.Event, kind, order))
+        {
+            return false;
+        }
+
+        if (earlierIsLive && !journey.Definition.Trigger.AllowConcurrent)
+        {
+            logger.LogInformation("Not starting {Journey} for {Instance}: the customer's journey {Active} for this product is still running", journey.Definition.Id, instanceId, active);
+            return false;
+        }
+
+        var input = new JourneyInput(journey.Definition.Id, journey.Version, Customer(profile), order.ToModel(), Product(order, line), Brand(order.Shop), Links(order, line)).ToJson();
+        var (_, created) = await instances.StartAsync(JourneyHandler.HandlerName, instanceId, input, cancellationToken);
+        await customers.SetActiveJourneyAsync(profile.Key, productKey, instanceId, cancellationToken);
+        return created;
+    }
+
+    /// <summary>
+    /// Whether an order event starts a journey with this trigger. A "delivered" journey starts at fulfilment and waits
+    /// there for the delivery report (or its fallback timer); a Shopify order created already paid counts as paid.
+    /// </summary>
+    private static bool Triggers(TriggerEvent trigger, OrderEventKind kind, StoreOrder order) => trigger switch
+    {
+        TriggerEvent.Paid => kind == OrderEventKind.Paid || (kind == OrderEventKind.Created && order.FinancialStatus == "paid"),
+        _ => kind == OrderEventKind.Fulfilled,
+    };
+
+    private async Task<string> FulfillmentAsync(FulfillmentEvent e, string webhookKey, CancellationToken cancellationToken)
+    {
+        var known = await customers.GetOrderAsync(e.Shop, e.OrderId, cancellationToken) ?? throw new OrderNotYetKnownException(e.Shop, e.OrderId);
+        var (customerKey, order) = known;
+        var lines = order.LineItems.Where(l => e.LineItemIds.Count == 0 || e.LineItemIds.Contains(l.Id)).ToList();
+        var delivered = string.Equals(e.ShipmentStatus, "delivered", StringComparison.OrdinalIgnoreCase);
+        var fulfilled = order with
+        {
+            FulfilledAt = order.FulfilledAt ?? e.At,
+            DeliveredAt = delivered ? order.DeliveredAt ?? e.At : order.DeliveredAt,
+        };
+        var profile = await customers.GetAsync(customerKey, cancellationToken);
+        if (profile is null)
+        {
+            throw new OrderNotYetKnownException(e.Shop, e.OrderId);
+        }
+
+        await customers.SaveAsync(profile, fulfilled, cancellationToken);
+        var published = await journeys.LatestAsync(cancellationToken);
+        foreach (var line in lines)
+        {
+            // A fulfilment starts the journeys that begin at fulfilment (or delivery) if orders/fulfilled did not.
+            await LineAsync(OrderEventKind.Fulfilled, fulfilled, line, profile, published, e.At, cancellationToken);
+            if (delivered)
+            {
+                await instances.RaiseEventAsync(
+                    InstanceIdOf(e.Shop, e.OrderId, line.Id),
+                    JourneyInterpreter.Events.Delivered,
+                    new JsonObject { ["deliveredAt"] = e.At }.ToJsonString(),
+                    "delivered:" + webhookKey + ":" + line.Id,
+                    requireExisting: false,
+                    cancellationToken);
+            }
+        }
+
+        return delivered ? $"delivered: {lines.Count} line(s)" : $"fulfilment {e.ShipmentStatus ?? e.Status}";
+    }
+
+    private async Task<string> RefundAsync(RefundEvent e, CancellationToken cancellationToken)
+    {
+        var known = await customers.GetOrderAsync(e.Shop, e.OrderId, cancellationToken);
+        var lines = e.Full || e.LineItemIds.Count == 0 ? known?.Order.LineItems.Select(l => l.Id).ToList() ?? [] : e.LineItemIds.ToList();
+        return await EndAsync(e.Shop, e.OrderId, lines, "refunded", cancellationToken);
+    }
+
+    /// <summary>Ends the journeys of an order's lines (terminated: nothing more is sent, queued sends included).</summary>
+    private async Task<string> EndAsync(string shop, string orderId, List<string> lineIds, string reason, CancellationToken cancellationToken)
+    {
+        if (lineIds.Count == 0 && await customers.GetOrderAsync(shop, orderId, cancellationToken) is { } known)
+        {
+            lineIds = known.Order.LineItems.Select(l => l.Id).ToList();
+        }
+
+        var ended = 0;
+        foreach (var line in lineIds)
+        {
+            ended += await instances.TerminateAsync(InstanceIdOf(shop, orderId, line), reason, cancellationToken) == OperationResult.Accepted ? 1 : 0;
+        }
+
+        return $"{reason}: {ended} journey(s) ended";
+    }
+
+    private async Task RecordOrderConsentAsync(StoreOrder order, CustomerProfile profile, CancellationToken cancellationToken)
+    {
+        var at = order.ProcessedAt ?? order.CreatedAt ?? DateTimeOffset.UtcNow;
+        if (profile.Phone is { } phone)
+        {
+            // The number given for the order allows service messages about it (order and usage help), not marketing.
+            await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, phone, ConsentAction.ServiceGranted, at, $"{order.Source} checkout", $"order {order.Name ?? order.OrderId}", $"order:{order.Shop}:{order.OrderId}:sms", profile.Key), cancellationToken);
+            if (order.SmsMarketing is { } sms)
+            {
+                await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, phone, sms.Granted ? ConsentAction.MarketingGranted : ConsentAction.MarketingWithdrawn, sms.At ?? at, sms.Source, null, $"order:{order.Shop}:{order.OrderId}:smsm", profile.Key), cancellationToken);
+            }
+        }
+
+        if (profile.Email is { } email && order.EmailMarketing is { } mail)
+        {
+            await consent.RecordAsync(new ConsentChange(ContactChannel.Email, email, mail.Granted ? ConsentAction.MarketingGranted : ConsentAction.MarketingWithdrawn, mail.At ?? at, mail.Source, null, $"order:{order.Shop}:{order.OrderId}:emailm", profile.Key), cancellationToken);
+        }
+    }
+
+    private async Task<string> ConsentAsync(ConsentEvent e, string webhookKey, CancellationToken cancellationToken)
+    {
+        var profile = await customers.FindAsync(e.Shop, e.CustomerId, e.Sms ? null : e.Address, e.Sms ? ContactDetails.E164(e.Address, null) : null, cancellationToken);
+        var address = e.Sms ? ContactDetails.E164(e.Address, profile?.CountryCode) ?? profile?.Phone : e.Address?.ToLowerInvariant() ?? profile?.Email;
+        var action = e.State?.ToLowerInvariant() switch
+        {
+            "subscribed" => ConsentAction.MarketingGranted,
+            "unsubscribed" or "not_subscribed" => ConsentAction.MarketingWithdrawn,
+            _ => (ConsentAction?)null,
+        };
+        if (address is null || action is null)
+        {
+            return $"consent {e.State ?? "(no state)"}: nothing to record";
+        }
+
+        await consent.RecordAsync(
+            new ConsentChange(e.Sms ? ContactChannel.Sms : ContactChannel.Email, address, action.Value, e.At, $"{e.Source} consent update", $"state={e.State}; opt_in_level={e.OptInLevel}", $"{e.Source}:{e.Shop}:{webhookKey}", profile?.Key),
+            cancellationToken);
+        return $"consent {action}";
+    }
+
+    private async Task<string> PrivacyAsync(PrivacyEvent e, CancellationToken cancellationToken)
+    {
+        var profile = await customers.FindAsync(e.Shop, e.CustomerId, e.Email, ContactDetails.E164(e.Phone, null), cancellationToken);
+        if (profile is null)
+        {
+            return "privacy: no such customer";
+        }
+
+        var rows = await customers.AllAsync(profile.Key, cancellationToken);
+        var orderIds = rows.Where(r => r.RowKey.StartsWith("order:", StringComparison.Ordinal))
+            .Select(r => JsonSerializer.Deserialize<StoreOrder>(r.GetString("Order")!, WebJson)!)
+            .ToList();
+        if (!e.Erase)
+        {
+            var export = new JsonObject
+            {
+                ["requestId"] = e.RequestId,
+                ["customer"] = JsonSerializer.SerializeToNode(profile),
+                ["orders"] = JsonSerializer.SerializeToNode(orderIds),
+                ["messages"] = JsonSerializer.SerializeToNode((await messages.ForCustomerAsync("c:" + profile.Key, cancellationToken)).Select(m => new { m.EffectId, m.Channel, m.Status, m.Reason, m.Preview, m.SentAt })),
+                ["consent"] = JsonSerializer.SerializeToNode(
+                    (profile.Phone is null ? [] : await consent.HistoryAsync(ContactChannel.Sms, profile.Phone, cancellationToken))
+                        .Concat(profile.Email is null ? [] : await consent.HistoryAsync(ContactChannel.Email, profile.Email, cancellationToken))),
+                ["records"] = JsonSerializer.SerializeToNode((await records.ListAsync("c:" + profile.Key, cancellationToken)).Select(r => new { r.Kind, r.Payload, r.At })),
+            };
+            await records.AddAsync("export:" + e.Shop, "data_request", e.RequestId ?? profile.Key, export.ToJsonString(), e.At, cancellationToken);
+            return "privacy: exported";
+        }
+
+        // Erase: end and purge the customer's journeys, then delete what identifies them.
+        foreach (var order in orderIds)
+        {
+            foreach (var line in order.LineItems)
+            {
+                var id = InstanceIdOf(order.Shop, order.OrderId, line.Id);
+                await instances.TerminateAsync(id, "customer data erased", cancellationToken);
+            }
+        }
+
+        await customers.EraseAsync(profile.Key, orderIds.Select(o => (o.Shop, o.OrderId)), cancellationToken);
+        await records.AddAsync("erased:" + e.Shop, "redact", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(profile.Key))), "{}", e.At, cancellationToken);
+        logger.LogInformation("Customer data erased for a customer of {Shop} ({Orders} orders)", e.Shop, orderIds.Count);
+        return $"privacy: erased ({orderIds.Count} orders)";
+    }
+
+    private static JsonObject Customer(CustomerProfile p) => new()
+    {
+        ["id"] = p.Key,
+        ["first_name"] = p.FirstName,
+        ["last_name"] = p.LastName,
+        ["name"] = string.Join(' ', new[] { p.FirstName, p.LastName }.OfType<string>()),
+        ["email"] = p.Email,
+        ["phone"] = p.Phone,
+        ["locale"] = p.Locale,
+        ["time_zone"] = p.TimeZone,
+        ["country_code"] = p.CountryCode,
+        ["province_code"] = p.ProvinceCode,
+    };
+
+    private static JsonObject Product(StoreOrder order, StoreLineItem line)
+    {
+        var product = StoreOrder.LineModel(line);
+        product["id"] = line.ProductId;
+        product["url"] = order.Source == StoreSources.Shopify ? $"https://{order.Shop}/products" : null;
+        return product;
+    }
+
+    private JsonObject Brand(string shop) => new()
+    {
+        ["name"] = brand.Name,
+        ["store_url"] = $"https://{shop}",
+        ["support_email"] = brand.SupportEmail,
+        ["help_text"] = brand.HelpText,
+        ["postal_address"] = brand.PostalAddress,
+    };
+
+    /// <summary>Reorder: Shopify's cart permalink for the variant (<c>/cart/{variant}:{quantity}</c>), else the store.</summary>
+    private static JsonObject Links(StoreOrder order, StoreLineItem line) => new()
+    {
+        ["reorder"] = order.Source == StoreSources.Shopify && line.VariantId is not null
+            ? $"https://{order.Shop}/cart/{line.VariantId}:{line.Quantity}"
+            : $"https://{order.Shop}",
+        ["support"] = $"https://{order.Shop}/account",
+    };
+}

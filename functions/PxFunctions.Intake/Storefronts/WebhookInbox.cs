@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+
+namespace PxFunctions.Intake.Storefronts;
+
+/// <summary>A webhook accepted for processing: where its body is and what it is.</summary>
+public sealed record IntakeMessage(
+    [property: JsonPropertyName("s")] string Source,
+    [property: JsonPropertyName("shop")] string Shop,
+    [property: JsonPropertyName("t")] string Topic,
+    [property: JsonPropertyName("k")] string Key,
+    [property: JsonPropertyName("at")] DateTimeOffset ReceivedAt,
+    [property: JsonPropertyName("tr")] DateTimeOffset? TriggeredAt)
+{
+    public string ToJson() => JsonSerializer.Serialize(this);
+
+    public static IntakeMessage Parse(string json) =>
+        JsonSerializer.Deserialize<IntakeMessage>(json) ?? throw new FormatException("Not an intake message.");
+}
+
+public enum AcceptOutcome
+{
+    Accepted,
+    Duplicate,
+}
+
+/// <summary>
+/// The accept path of storefront webhooks, kept short so Shopify's five seconds are never at risk: record the
+/// delivery (deduplicated by topic and event id), keep the raw body in a blob, queue a small message, answer. The
+/// record is written first as "accepting" and marked "queued" last, so a delivery that stopped half-way is finished
+/// by the storefront's retry instead of being mistaken for a duplicate; processing is idempotent, so finishing twice
+/// is harmless. Rejected deliveries are kept for an admin with their reason.
+/// </summary>
+public sealed class WebhookInbox(TableClient deliveries, TableClient rejected, BlobContainerClient bodies, QueueClient queue)
+{
+    public const string DeliveriesTable = "Webhooks";
+    public const string RejectedTable = "RejectedWebhooks";
+    public const string Container = "webhooks";
+    public const string Queue = "intake";
+
+    /// <summary>Rows of rejected deliveries keep this much of the body, for inspection.</summary>
+    private const int MaxKeptBody = 30_000;
+
+    public async Task<AcceptOutcome> AcceptAsync(IntakeMessage message, string? eventId, string? deliveryId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var partition = PartitionOf(message.Source, message.Shop);
+        var row = new TableEntity(partition, message.Key)
+        {
+            ["Topic"] = message.Topic,
+            ["EventId"] = eventId,
+            ["DeliveryId"] = deliveryId,
+            ["TriggeredAt"] = message.TriggeredAt,
+            ["ReceivedAt"] = message.ReceivedAt,
+            ["Status"] = "accepting",
+        };
+        try
+        {
+            await deliveries.AddEntityAsync(row, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var earlier = await deliveries.GetEntityAsync<TableEntity>(partition, message.Key, cancellationToken: cancellationToken);
+            if (earlier.Value.GetString("Status") != "accepting")
+            {
+                return AcceptOutcome.Duplicate;
+            }
+        }
+
+        await bodies.GetBlobClient(BlobName(message)).UploadAsync(BinaryData.FromBytes(body), overwrite: true, cancellationToken);
+        await queue.SendMessageAsync(message.ToJson(), cancellationToken: cancellationToken);
+        await deliveries.UpsertEntityAsync(new TableEntity(partition, message.Key) { ["Status"] = "queued" }, TableUpdateMode.Merge, cancellationToken);
+        return AcceptOutcome.Accepted;
+    }
+
+    public async Task<BinaryData> BodyAsync(IntakeMessage message, CancellationToken cancellationToken) =>
+        (await bodies.GetBlobClient(BlobName(message)).DownloadContentAsync(cancellationToken)).Value.Content;
+
+    public Task MarkProcessedAsync(IntakeMessage message, string outcome, CancellationToken cancellationToken) =>
+        deliveries.UpsertEntityAsync(new TableEntity(PartitionOf(message.Source, message.Shop), message.Key) { ["Status"] = "processed", ["Outcome"] = outcome }, TableUpdateMode.Merge, cancellationToken);
+
+    /// <summary>Keeps a delivery that was refused (bad JSON, a missing field) with the reason, for an admin.</summary>
+    public async Task RejectAsync(string source, string? shop, string? topic, string field, string reason, ReadOnlyMemory<byte> body, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var text = Encoding.UTF8.GetString(body.Span);
+        await rejected.AddEntityAsync(
+            new TableEntity(source, (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8])
+            {
+                ["Shop"] = shop,
+                ["Topic"] = topic,
+                ["Field"] = field,
+                ["Reason"] = reason,
+                ["Body"] = text.Length > MaxKeptBody ? text[..MaxKeptBody] : text,
+                ["ReceivedAt"] = at,
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Rejected deliveries, newest first.</summary>
+    public async Task<List<Dictionary<string, object?>>> RejectedAsync(int top, CancellationToken cancellationToken)
+    {
+        var list = new List<Dictionary<string, object?>>();
+        await foreach (var e in rejected.QueryAsync<TableEntity>(maxPerPage: top, cancellationToken: cancellationToken))
+        {
+            list.Add(new Dictionary<string, object?>
+            {
+                ["source"] = e.PartitionKey,
+                ["shop"] = e.GetString("Shop"),
+                ["topic"] = e.GetString("Topic"),
+                ["field"] = e.GetString("Field"),
+                ["reason"] = e.GetString("Reason"),
+                ["receivedAt"] = e.GetDateTimeOffset("ReceivedAt"),
+                ["body"] = e.GetString("Body"),
+            });
+            if (list.Count >= top)
+            {
+                break;
+            }
+        }
+
+        return list.OrderByDescending(r => (DateTimeOffset?)r["receivedAt"]).ToList();
+    }
+
+    /// <summary>The dedupe key of a delivery: its topic and the storefront's event id.</summary>
+    public static string KeyOf(string topic, string eventId) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(topic + "\n" + eventId)))[..40];
+
+    private static string PartitionOf(string source, string shop) => source + "|" + Safe(shop);
+
+    private static string BlobName(IntakeMessage message) => $"{message.Source}/{Safe(message.Shop)}/{message.Key}.json";
+
+    private static string Safe(string text) => new(text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
+}
