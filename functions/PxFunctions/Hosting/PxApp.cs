@@ -101,7 +101,11 @@ public static class PxApp
         services.AddSingleton(sp => new StorageAccount(settings.Storage, settings.StoragePrefix, sp.GetRequiredService<StorageRequestCounter>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().Names);
         services.AddProblemDetails();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+        });
 
         // Triggers: registered once here; the dispatcher, invocation endpoints and manifest all read these.
         services.AddSingleton<FunctionCatalog>();
