@@ -21,8 +21,20 @@ public sealed record IntakeMessage(
 {
     public string ToJson() => JsonSerializer.Serialize(this);
 
-    public static IntakeMessage Parse(string json) =>
-        JsonSerializer.Deserialize<IntakeMessage>(json) ?? throw new FormatException("Not an intake message.");
+    /// <summary>Parses a queue message; a malformed one is a <see cref="FormatException"/> (poisoned at once, not retried).</summary>
+    public static IntakeMessage Parse(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<IntakeMessage>(json) is { Source.Length: > 0, Key.Length: > 0 } message
+                ? message
+                : throw new FormatException("An intake message needs a source and a key.");
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"Not an intake message: {ex.Message}", ex);
+        }
+    }
 }
 
 public enum AcceptOutcome
