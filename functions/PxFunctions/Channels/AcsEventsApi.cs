@@ -46,9 +46,13 @@ public static class AcsEventsApi
             return Results.Ok();
         }
 
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, ct);
-        var body = BinaryData.FromBytes(buffer.ToArray());
+        var (bytes, tooLarge) = await RequestBody.ReadAsync(context.Request, ct);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
+        var body = BinaryData.FromBytes(bytes);
         List<AcsEvent> events;
         try
         {

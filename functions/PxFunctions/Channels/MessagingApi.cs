@@ -63,9 +63,12 @@ public static partial class MessagingApi
     /// </summary>
     private static async Task<IResult> InboundEmailAsync(HttpRequest request, ChannelSettings settings, PxSettings app, ReplyRouter router, ConsentLedger consent, TimeProvider time, CancellationToken ct)
     {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, ct);
-        var body = buffer.ToArray();
+        var (body, tooLarge) = await RequestBody.ReadAsync(request, ct);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
         if (settings.InboundEmailSecret is { } secret)
         {
             var presented = request.Headers["X-Px-Signature"].ToString();

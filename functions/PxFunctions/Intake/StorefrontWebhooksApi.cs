@@ -16,9 +16,6 @@ namespace PxFunctions.Intake;
 /// </summary>
 public static class StorefrontWebhooksApi
 {
-    /// <summary>Largest webhook body accepted (Shopify orders with many lines stay far below it).</summary>
-    public const int MaxBodyBytes = 1_048_576;
-
     public static IEndpointRouteBuilder MapStorefrontWebhooksApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/api/webhooks/shopify", ShopifyAsync).WithName("ShopifyWebhook").AllowAnonymousFunction();
@@ -38,7 +35,7 @@ public static class StorefrontWebhooksApi
 
     private static async Task<IResult> ShopifyAsync(HttpRequest request, StorefrontSecrets secrets, WebhookInbox inbox, TimeProvider time, ILogger<WebhookInbox> logger, CancellationToken ct)
     {
-        var (body, tooLarge) = await ReadAsync(request, ct);
+        var (body, tooLarge) = await RequestBody.ReadAsync(request, ct);
         if (tooLarge is not null)
         {
             return tooLarge;
@@ -78,7 +75,7 @@ public static class StorefrontWebhooksApi
 
     private static async Task<IResult> WooCommerceAsync(HttpRequest request, StorefrontSecrets secrets, WebhookInbox inbox, TimeProvider time, ILogger<WebhookInbox> logger, CancellationToken ct)
     {
-        var (body, tooLarge) = await ReadAsync(request, ct);
+        var (body, tooLarge) = await RequestBody.ReadAsync(request, ct);
         if (tooLarge is not null)
         {
             return tooLarge;
@@ -125,7 +122,7 @@ public static class StorefrontWebhooksApi
 
     private static async Task<IResult> OrdersAsync(HttpRequest request, StorefrontSecrets secrets, WebhookInbox inbox, TimeProvider time, CancellationToken ct)
     {
-        var (body, tooLarge) = await ReadAsync(request, ct);
+        var (body, tooLarge) = await RequestBody.ReadAsync(request, ct);
         if (tooLarge is not null)
         {
             return tooLarge;
@@ -183,28 +180,6 @@ public static class StorefrontWebhooksApi
             "The signature is not valid.",
             configured ? $"{header} does not match the body under any configured secret." : $"No secret is configured: set {setting}.",
             header);
-
-    private static async Task<(byte[] Body, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken ct)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return ([], Problems.Status(StatusCodes.Status413PayloadTooLarge, "The body is too large.", $"At most {MaxBodyBytes} bytes.", "body"));
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16_384];
-        int n;
-        while ((n = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > MaxBodyBytes)
-            {
-                return ([], Problems.Status(StatusCodes.Status413PayloadTooLarge, "The body is too large.", $"At most {MaxBodyBytes} bytes.", "body"));
-            }
-        }
-
-        return (buffer.ToArray(), null);
-    }
 
     private static string? Header(HttpRequest request, string name) =>
         request.Headers.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.ToString() : null;

@@ -19,9 +19,6 @@ public static class JourneysApi
 {
     private const string Base = "/api/admin/journeys";
 
-    /// <summary>Largest request body accepted (a journey document, or a simulation request).</summary>
-    public const int MaxBodyBytes = 1_048_576;
-
     public static IEndpointRouteBuilder MapJourneysApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup(Base).RequireFunctionKey();
@@ -249,24 +246,13 @@ public static class JourneysApi
     /// <summary>Reads the body as text, refusing empty and oversized ones.</summary>
     internal static async Task<(string? Text, IResult? Problem)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
-        if (request.ContentLength > MaxBodyBytes)
+        var (body, problem) = await RequestBody.ReadAsync(request, ct);
+        if (problem is not null)
         {
-            return (null, Problems.Status(StatusCodes.Status413PayloadTooLarge, "The body is too large.", $"At most {MaxBodyBytes} bytes.", "body"));
+            return (null, problem);
         }
 
-        using var body = new MemoryStream();
-        var chunk = new byte[16_384];
-        int n;
-        while ((n = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            body.Write(chunk, 0, n);
-            if (body.Length > MaxBodyBytes)
-            {
-                return (null, Problems.Status(StatusCodes.Status413PayloadTooLarge, "The body is too large.", $"At most {MaxBodyBytes} bytes.", "body"));
-            }
-        }
-
-        var text = Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
+        var text = Encoding.UTF8.GetString(body);
         return string.IsNullOrWhiteSpace(text)
             ? (null, Problems.BadRequest("body", "is empty: send a journey document (JSON or YAML)."))
             : (text, null);

@@ -79,10 +79,14 @@ public sealed class RuntimeHarness
     public static Task<RuntimeHarness> CreateAsync(StorageFixture fixture, TimeProvider? time = null, RuntimeOptions? options = null, params IInstanceHandler[] handlers) =>
         CreateAsync(fixture, RuntimeOptions.DefaultPartitions, time, options, handlers);
 
-    public static async Task<RuntimeHarness> CreateAsync(StorageFixture fixture, int partitions, TimeProvider? time, RuntimeOptions? options, params IInstanceHandler[] handlers)
+    public static Task<RuntimeHarness> CreateAsync(StorageFixture fixture, int partitions, TimeProvider? time, RuntimeOptions? options, params IInstanceHandler[] handlers) =>
+        CreateAsync(fixture.ConnectionString, partitions, time, options, handlers);
+
+    /// <summary>The harness on storage of the caller's choosing (a test with heavy queue traffic brings its own Azurite).</summary>
+    public static async Task<RuntimeHarness> CreateAsync(string connectionString, int partitions, TimeProvider? time, RuntimeOptions? options, params IInstanceHandler[] handlers)
     {
         var prefix = StorageFixture.NewPrefix();
-        var settings = new StorageSettings { ConnectionString = fixture.ConnectionString };
+        var settings = new StorageSettings { ConnectionString = connectionString };
         var account = new StorageAccount(settings, prefix);
         var host = new StorageAccount(settings, prefix);
         var storage = RuntimeStorageOf(account, partitions);
