@@ -24,6 +24,7 @@ internal static class BenchmarkApp
             [SettingNames.Key(SettingNames.Storage)] = connectionString,
             [SettingNames.Key(SettingNames.StoragePrefix)] = Prefix,
             [SettingNames.Key(SettingNames.AdminKey)] = "benchmark-" + Guid.NewGuid().ToString("N"),
+            [SettingNames.Key(SettingNames.AnswerLinkKey)] = "benchmark-" + Guid.NewGuid().ToString("N"),
             [SettingNames.Key(SettingNames.DispatcherPollInterval)] = TimeSpan.FromMilliseconds(options.PollMs).ToString(),
             [SettingNames.Key(SettingNames.DispatcherMaxPollInterval)] = TimeSpan.FromMilliseconds(options.MaxPollMs).ToString(),
             [SettingNames.Key(SettingNames.DispatcherBatchSize)] = options.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -35,6 +35,14 @@ internal sealed class BenchmarkStorage : IAsyncDisposable
 
     public static async Task<BenchmarkStorage> StartAsync(CancellationToken cancellationToken)
     {
+        // The emulators inherit this: a larger young generation lets node collect the table emulator's short-lived
+        // objects less often while it holds 200,000 entities (measured: p99 timer lateness 2.83 s -> 2.42 s with
+        // 100,000 waiting instances; no change at 300). A tuning of the emulator, applied to its bare figures too.
+        if (Environment.GetEnvironmentVariable("NODE_OPTIONS") is null)
+        {
+            Environment.SetEnvironmentVariable("NODE_OPTIONS", "--max-semi-space-size=64");
+        }
+
         var queueData = Directory.CreateTempSubdirectory("px-benchmark-queues-");
         EmbeddedAzurite? tables = null;
         try

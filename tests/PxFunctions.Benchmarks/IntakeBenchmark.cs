@@ -40,6 +40,7 @@ internal static class IntakeBenchmark
                     [SettingNames.Key(SettingNames.Storage)] = storage.ConnectionString,
                     [SettingNames.Key(SettingNames.StoragePrefix)] = "intake",
                     [SettingNames.Key(SettingNames.AdminKey)] = "benchmark-" + Guid.NewGuid().ToString("N"),
+                    [SettingNames.Key(SettingNames.AnswerLinkKey)] = "benchmark-" + Guid.NewGuid().ToString("N"),
                     [SettingNames.Key(SettingNames.DispatcherEnabled)] = "false",
                     [SettingNames.Key(SettingNames.ShopifyWebhookSecrets)] = Secret,
                     [SettingNames.Key(SettingNames.JourneysLoadExamples)] = "false",
