@@ -36,6 +36,19 @@ public sealed class TimerSchedulerTests(StorageFixture storage)
     }
 
     [Fact]
+    public void NextAfter_AnOccurrenceCameDueWhileRunning_IsNotSkipped_ManyMissedRunOnce()
+    {
+        var schedule = TimerSchedule.Parse("t", "*/10 * * * * *");
+
+        // The 10 s occurrence ran until 10:00:30: the 20 s one is missed, the 30 s one is due now and still runs.
+        Assert.Equal(Start.AddSeconds(30), TimerScheduler.NextAfter(schedule, Start.AddSeconds(10), Start.AddSeconds(30)));
+        // Ran until 10:00:25: the 20 s occurrence runs (late), not skipped.
+        Assert.Equal(Start.AddSeconds(20), TimerScheduler.NextAfter(schedule, Start.AddSeconds(10), Start.AddSeconds(25)));
+        // On time: the next one.
+        Assert.Equal(Start.AddSeconds(20), TimerScheduler.NextAfter(schedule, Start.AddSeconds(10), Start.AddSeconds(11)));
+    }
+
+    [Fact]
     public async Task TryClaim_SameOccurrenceTwice_OnlyFirstWins()
     {
         await using var host = await AppHost.StartAsync(

@@ -24,16 +24,17 @@ public sealed class QueueDispatcher(
             .Select(f => PollAsync(f.Name, ((QueueTrigger)f.Trigger).Queue, stoppingToken)));
 
     /// <summary>
-    /// While a queue is backed up (the last receive filled a batch), keeps up to a batch and a half in flight, as the
-    /// Functions host does (<c>batchSize</c> plus <c>newBatchThreshold</c> = half of it): the next batch is fetched as
-    /// soon as half the current one is done, so one slow message does not hold back the queue. At light load it
-    /// waits for the batch to finish first, so each receive collects more messages (receives are transactions too).
+    /// While a queue is backed up (the last receive filled a batch), keeps fetching while fewer than two batches are in
+    /// flight (up to three batches at once), as the Functions host keeps <c>batchSize</c> + <c>newBatchThreshold</c>
+    /// per instance and adds instances under load: one slow message never holds back the queue, and a backlog drains
+    /// before it slows the storage it sits in. At light load it waits for the batch to finish first, so each receive
+    /// collects more messages (receives are transactions too).
     /// </summary>
     private async Task PollAsync(string functionName, string logicalQueue, CancellationToken stoppingToken)
     {
         var queue = storage.Queue(logicalQueue);
         var idle = settings.DispatcherPollInterval;
-        var threshold = settings.DispatcherBatchSize / 2;
+        var threshold = settings.DispatcherBatchSize * 2;
         var inFlight = new List<Task>();
         var backedUp = false;
         while (!stoppingToken.IsCancellationRequested)

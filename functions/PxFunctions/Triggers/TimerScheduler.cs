@@ -58,8 +58,24 @@ public sealed class TimerScheduler(
                 logger.LogError(ex, "Timer {Function} occurrence {Due} could not run", functionName, due);
             }
 
-            next = schedule.Next(due > time.GetUtcNow() ? due : time.GetUtcNow());
+            next = NextAfter(schedule, due, time.GetUtcNow());
         }
+    }
+
+    /// <summary>
+    /// The occurrence to run after <paramref name="done"/>. Counting from the one that ran (not from now) means an
+    /// occurrence that came due while the function was still running is not skipped; when several were missed, only
+    /// the latest runs (flagged past due if late), as the Functions host does.
+    /// </summary>
+    internal static DateTimeOffset? NextAfter(TimerSchedule schedule, DateTimeOffset done, DateTimeOffset now)
+    {
+        var next = schedule.Next(done);
+        while (next is { } candidate && schedule.Next(candidate) is { } later && later <= now)
+        {
+            next = later;
+        }
+
+        return next;
     }
 
     /// <summary>True when this instance won the occurrence; false when another instance already ran it.</summary>
