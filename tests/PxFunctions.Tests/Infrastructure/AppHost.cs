@@ -54,6 +54,7 @@ public sealed class AppHost : IAsyncDisposable
             // PX_TEST_LOG_LEVEL=Information brings the app's logs back when a test needs explaining.
             [SettingNames.Key(SettingNames.TelemetryConsoleExporter)] = "false",
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("PX_TEST_LOG_LEVEL") ?? "None",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = Environment.GetEnvironmentVariable("PX_TEST_LOG_LEVEL") ?? "None",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

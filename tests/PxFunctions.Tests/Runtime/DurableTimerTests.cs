@@ -77,13 +77,15 @@ public sealed class DurableTimerTests(StorageFixture storage)
     [Fact]
     public async Task ThousandsOfTimers_DueInTheSameMinute_AllFireOnce()
     {
-        // Instances x 10 timers, all due within one minute a day from now (a day is 36 real seconds, time enough to
-        // start every instance first, so all the timers wait in the index and come due together).
+        // Instances x 10 timers, all due within one minute a day from now. The clock stands still until every
+        // instance has started and put its timers in the index (however slow the machine), then runs a day in
+        // 36 real seconds, so all the timers come due together.
         // An Azurite of its own: Azurite scans every message of the account on each queue call, so ten thousand timer
         // messages in the shared one would slow every other test running meanwhile.
         await using var azurite = await PxFunctions.Storage.EmbeddedAzurite.StartAsync(dataPath: null, _ => { }, TestContext.Current.CancellationToken);
         var fanout = new FanoutHandler();
         var clock = new CompressedClock(Start, 2_400);
+        clock.Pause();
         var h = await RuntimeHarness.CreateAsync(azurite.ConnectionString, partitions: 16, clock, new RuntimeOptions { TimerVisibility = clock.Visibility }, fanout);
         var ids = Enumerable.Range(0, Instances).Select(i => $"fan-{i:D4}").ToList();
 
@@ -95,6 +97,9 @@ public sealed class DurableTimerTests(StorageFixture storage)
         }
 
         Assert.Equal(Instances, started);
+        await h.RunUntilAsync(async () => (await h.TimerIndexAsync()).Count == Instances * FanoutHandler.TimersPerInstance, workers: 1, timeoutMs: 300_000, drain: false);
+        clock.Resume();
+
         // Done when the index is empty and the queues hold nothing, hidden messages included: every timer fired.
         await h.RunUntilAsync(async () => (await h.TimerIndexAsync()).Count == 0, workers: 1, timeoutMs: 300_000);
 
