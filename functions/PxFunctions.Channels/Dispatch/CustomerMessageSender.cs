@@ -60,6 +60,7 @@ public sealed class CustomerMessageSender(
                 JourneyId = message.JourneyId,
                 Step = message.Step,
                 Preview = Preview(message),
+                Sequence = message.Sequence,
                 CreatedAt = now,
                 UpdatedAt = now,
             },
@@ -158,6 +159,11 @@ public sealed class CustomerMessageSender(
             return new Decision(null, null, "no channel allowed: " + string.Join("; ", refusals), null, null);
         }
 
+        if (await AfterPreviousAsync(effect, message, record, now, cancellationToken) is { } wait)
+        {
+            return new Decision(chosen, address, null, wait, $"waiting for the journey's message {message.Sequence - 1}");
+        }
+
         if (message.Kind != OutboundKind.Journey)
         {
             // Answers to the customer (FAQ, agent, confirmations) go at once: they reply to what the customer just wrote.
@@ -173,6 +179,38 @@ public sealed class CustomerMessageSender(
         return now - record.CreatedAt > settings.MaxHold
             ? new Decision(null, null, $"held longer than {settings.MaxHold.TotalDays:0} days ({reason})", null, null)
             : new Decision(chosen, address, null, until, reason);
+    }
+
+    /// <summary>
+    /// Messages of one instance reach the customer in the order the journey wrote them, however the queue delivers
+    /// them: message n waits (is held) until n - 1 is done. Its predecessor held for quiet hours or the cap holds it
+    /// too; a predecessor not yet seen, or stuck, is waited for <see cref="DispatchSettings.OrderWait"/> at most.
+    /// </summary>
+    private async Task<DateTimeOffset?> AfterPreviousAsync(EffectMessage effect, OutboundMessage message, MessageRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (message.Sequence is not > 1)
+        {
+            return null;
+        }
+
+        var previous = await log.FindBySequenceAsync(record.CustomerKey, effect.InstanceId, message.Sequence.Value - 1, cancellationToken);
+        if (previous is { IsFinal: true })
+        {
+            return null;
+        }
+
+        if (previous is { Status: MessageStatus.Held, HoldUntil: { } until } && until > now)
+        {
+            return until + settings.OrderRetry;
+        }
+
+        if (now - record.CreatedAt < settings.OrderWait)
+        {
+            return now + settings.OrderRetry;
+        }
+
+        logger.LogWarning("Message {EffectId} goes without waiting longer for message {Sequence} of its instance ({Status})", effect.EffectId, message.Sequence - 1, previous?.Status.ToString() ?? "never seen");
+        return null;
     }
 
     /// <summary>When a journey's message must wait: quiet hours (SMS), the frequency cap, a region's marketing cap.</summary>

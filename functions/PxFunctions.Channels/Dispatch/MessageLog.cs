@@ -39,6 +39,10 @@ public sealed record MessageRecord
     public string? To { get; init; }
     public string? ProviderMessageId { get; init; }
     public string? Preview { get; init; }
+
+    /// <summary>The message's place among its instance's messages (see <c>OutboundMessage.Sequence</c>).</summary>
+    public int? Sequence { get; init; }
+
     public int Attempts { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? SentAt { get; init; }
@@ -117,6 +121,18 @@ public sealed class MessageLog(TableClient messages, TableClient index)
         return sent.Where(m => m.Status is MessageStatus.Sent or MessageStatus.Delivered).ToList();
     }
 
+    /// <summary>The instance's message number <paramref name="sequence"/> to this customer, if the dispatcher has seen it.</summary>
+    public async Task<MessageRecord?> FindBySequenceAsync(string customerKey, string instanceId, int sequence, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {customerKey} and InstanceId eq {instanceId} and Sequence eq {sequence}");
+        await foreach (var e in messages.QueryAsync<TableEntity>(filter, maxPerPage: 1, cancellationToken: cancellationToken))
+        {
+            return FromEntity(e);
+        }
+
+        return null;
+    }
+
     /// <summary>Every message to a customer, newest first.</summary>
     public async Task<List<MessageRecord>> ForCustomerAsync(string customerKey, CancellationToken cancellationToken)
     {
@@ -161,6 +177,7 @@ public sealed class MessageLog(TableClient messages, TableClient index)
         ["To"] = r.To,
         ["ProviderMessageId"] = r.ProviderMessageId,
         ["Preview"] = r.Preview,
+        ["Sequence"] = r.Sequence,
         ["Attempts"] = r.Attempts,
         ["CreatedAt"] = r.CreatedAt,
         ["SentAt"] = r.SentAt,
@@ -186,6 +203,7 @@ public sealed class MessageLog(TableClient messages, TableClient index)
         To = e.GetString("To"),
         ProviderMessageId = e.GetString("ProviderMessageId"),
         Preview = e.GetString("Preview"),
+        Sequence = e.GetInt32("Sequence"),
         Attempts = e.GetInt32("Attempts") ?? 0,
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         SentAt = e.GetDateTimeOffset("SentAt"),

@@ -56,6 +56,12 @@ public sealed record OutboundMessage
     /// <summary>For questions: the answers, so email can carry one-click answer links.</summary>
     public AskOptions? Ask { get; init; }
 
+    /// <summary>
+    /// The message's place among the instance's messages (1, 2, 3, ...): the dispatcher sends message n only once
+    /// n - 1 is done, so a customer never gets a journey's messages out of order. Absent on older messages.
+    /// </summary>
+    public int? Sequence { get; init; }
+
     internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

@@ -550,6 +550,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 Sms = sms,
                 Email = email,
                 Ask = ask,
+                Sequence = _state.Sent + 1,
             };
             Effect(JourneyChannels.Customer, message.ToJson());
             Note(new ConversationLine(now, "journey", message.Channels[0], sms?.Text ?? email?.Subject ?? ""));

@@ -82,7 +82,8 @@ public sealed class ChannelHarness : IAsyncDisposable
         string[]? channels = null,
         string instanceId = "inst-1",
         AskOptions? ask = null,
-        string text = "Your serum has arrived")
+        string text = "Your serum has arrived",
+        int? sequence = null)
     {
         var message = new OutboundMessage
         {
@@ -98,6 +99,7 @@ public sealed class ChannelHarness : IAsyncDisposable
             Sms = new SmsContent(text, 1, "GSM-7"),
             Email = new EmailContent("Your serum", $"<p>{text}</p>", text),
             Ask = ask,
+            Sequence = sequence,
         };
         return new EffectMessage($"{instanceId}/{Interlocked.Increment(ref _effects)}/0", instanceId, JourneyChannels.Customer, message.ToJson());
     }

@@ -186,8 +186,8 @@ public sealed class JourneysApiTests(StorageFixture storage) : IAsyncLifetime
         await WaitForStepAsync(second, "rate");
         await ReplyAsync(first, "5");
         await ReplyAsync(second, "5");
-        Assert.Equal("Goodbye from version one", (await MessagesAsync(first, 3)).Last());
-        Assert.Equal("Goodbye from version two", (await MessagesAsync(second, 3)).Last());
+        await AssertLastMessageAsync(first, 3, "Goodbye from version one");
+        await AssertLastMessageAsync(second, 3, "Goodbye from version two");
 
         // A migration must map every step an instance can wait at; with one, waiting instances move.
         var third = await StartAsync(version: 1);
@@ -206,7 +206,7 @@ public sealed class JourneysApiTests(StorageFixture storage) : IAsyncLifetime
 
         await Eventually.TrueAsync(async () => (int?)(await CustomStatusAsync(third))?["version"] == 2, "the instance to move to version 2", 60_000);
         await ReplyAsync(third, "4");
-        Assert.Equal("Goodbye from version two", (await MessagesAsync(third, 3)).Last());
+        await AssertLastMessageAsync(third, 3, "Goodbye from version two");
     }
 
     private readonly Dictionary<string, string> _customers = [];
@@ -243,23 +243,25 @@ public sealed class JourneysApiTests(StorageFixture storage) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
     }
 
-    /// <summary>The SMS texts the instance sent (from the message log), in order, once there are <paramref name="count"/>.</summary>
-    private async Task<List<string>> MessagesAsync(string id, int count)
+    /// <summary>Waits for the instance's <paramref name="count"/>th sent message (from the message log) and checks its text.</summary>
+    private async Task AssertLastMessageAsync(string id, int count, string expected)
     {
         var log = _host.Services.GetRequiredService<MessageLog>();
-        List<string> texts = [];
+        List<MessageRecord> sent = [];
         await Eventually.TrueAsync(
             async () =>
             {
-                texts = (await log.ForCustomerAsync("c:" + _customers[id], CancellationToken.None))
+                sent = (await log.ForCustomerAsync("c:" + _customers[id], CancellationToken.None))
                     .Where(m => m.InstanceId == id && m.Status == MessageStatus.Sent)
                     .OrderBy(m => m.SentAt)
-                    .Select(m => m.Preview ?? "")
                     .ToList();
-                return texts.Count >= count;
+                return sent.Count >= count;
             },
             $"{count} messages from {id}",
             60_000);
-        return texts;
+        Assert.True(
+            sent.Count == count && sent[^1].Preview == expected,
+            $"Expected {count} messages from {id}, the last '{expected}'; sent: " +
+            string.Join("; ", sent.Select(m => $"{m.Step} {m.EffectId} {m.SentAt:O} '{m.Preview}'")));
     }
 }
