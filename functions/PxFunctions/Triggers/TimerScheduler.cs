@@ -18,6 +18,18 @@ public sealed class TimerScheduler(
 {
     public const string TableName = "Timers";
 
+    private DateTimeOffset _startedAt;
+
+    /// <summary>
+    /// Occurrences count from the moment the host starts, taken here: <see cref="BackgroundService.ExecuteAsync"/>
+    /// runs later on the thread pool (since .NET 10), and a clock read there could already be past the first one.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _startedAt = time.GetUtcNow();
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(catalog.All
             .Where(f => f.Trigger is TimerTrigger)
@@ -25,7 +37,7 @@ public sealed class TimerScheduler(
 
     private async Task RunScheduleAsync(string functionName, TimerSchedule schedule, CancellationToken stoppingToken)
     {
-        var next = schedule.Next(time.GetUtcNow());
+        var next = schedule.Next(_startedAt);
         while (next is { } due && !stoppingToken.IsCancellationRequested)
         {
             var wait = due - time.GetUtcNow();
