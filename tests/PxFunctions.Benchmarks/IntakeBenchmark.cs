@@ -60,24 +60,23 @@ internal static class IntakeBenchmark
             var template = JsonNode.Parse(Order)!.AsObject();
 
             // Warm up the JIT, the connection pool and the storage clients.
-            await SendAllAsync(client, template, 200, concurrency, 0, new ConcurrentBag<double>(), cancellationToken);
-            var latencies = new ConcurrentBag<double>();
+            await SendAllAsync(client, template, 200, concurrency, 0, new ConcurrentBag<TimeSpan>(), cancellationToken);
+            var latencies = new ConcurrentBag<TimeSpan>();
             var clock = Stopwatch.StartNew();
             var failures = await SendAllAsync(client, template, webhooks, concurrency, 1_000_000, latencies, cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
-            var sorted = latencies.Order().ToArray();
-            double Rank(double p) => sorted.Length == 0 ? 0 : sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Length) - 1)];
+            var accept = Percentiles.Of(latencies) ?? new Percentiles(0, 0, 0);
             var queued = (await app.Services.GetRequiredService<StorageAccount>().Queue("intake").GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
-            Progress.Write($"{sorted.Length} accepted in {seconds:F1} s, {failures} failed; {queued} queued for processing");
+            Progress.Write($"{latencies.Count} accepted in {seconds:F1} s, {failures} failed; {queued} queued for processing");
             return new JsonObject
             {
                 ["benchmark"] = "intake",
-                ["webhooks_per_s"] = Math.Round(sorted.Length / seconds, 1),
-                ["accept_latency_p50_ms"] = Math.Round(Rank(0.50), 1),
-                ["accept_latency_p99_ms"] = Math.Round(Rank(0.99), 1),
-                ["accept_latency_max_ms"] = Math.Round(sorted.LastOrDefault(), 1),
+                ["webhooks_per_s"] = Math.Round(latencies.Count / seconds, 1),
+                ["accept_latency_p50_ms"] = Math.Round(accept.P50, 1),
+                ["accept_latency_p99_ms"] = Math.Round(accept.P99, 1),
+                ["accept_latency_max_ms"] = Math.Round(accept.Max, 1),
                 ["webhooks"] = webhooks,
-                ["accepted"] = sorted.Length,
+                ["accepted"] = latencies.Count,
                 ["failed"] = failures,
                 ["queued_for_processing"] = queued,
                 ["concurrency"] = concurrency,
@@ -92,7 +91,7 @@ internal static class IntakeBenchmark
         }
     }
 
-    private static async Task<int> SendAllAsync(HttpClient client, JsonObject template, int count, int concurrency, long firstOrder, ConcurrentBag<double> latencies, CancellationToken cancellationToken)
+    private static async Task<int> SendAllAsync(HttpClient client, JsonObject template, int count, int concurrency, long firstOrder, ConcurrentBag<TimeSpan> latencies, CancellationToken cancellationToken)
     {
         var failures = 0;
         await Parallel.ForEachAsync(
@@ -113,7 +112,7 @@ internal static class IntakeBenchmark
                 request.Headers.Add("X-Shopify-Hmac-Sha256", WebhookSecrets.Sign(Secret, body));
                 var started = Stopwatch.GetTimestamp();
                 using var response = await client.SendAsync(request, ct);
-                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var elapsed = Stopwatch.GetElapsedTime(started);
                 if (response.IsSuccessStatusCode)
                 {
                     latencies.Add(elapsed);

@@ -69,10 +69,9 @@ public sealed class MessageLog(TableClient messages, TableClient index)
     public const string TableName = "Messages";
     public const string IndexTableName = "MessageIndex";
 
+    /// <summary>The effect id with the characters a row key may not hold (<c>/ \ # ?</c>) replaced.</summary>
     public static string RowKeyOf(string effectId) =>
-        effectId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@') && effectId.Length <= 200
-            ? effectId
-            : effectId.Replace('/', '|').Replace('\\', '|').Replace('#', '|').Replace('?', '|');
+        effectId.Replace('/', '|').Replace('\\', '|').Replace('#', '|').Replace('?', '|');
 
     /// <summary>The log row of an effect, created as <see cref="MessageStatus.Queued"/> the first time.</summary>
     public async Task<MessageRecord> GetOrAddAsync(MessageRecord fresh, CancellationToken cancellationToken)

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using PhoneNumbers;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Journeys.Interpreter;
@@ -60,11 +59,10 @@ public sealed class InboundSmsHandler(
     TimeProvider time,
     ILogger<InboundSmsHandler> logger)
 {
-    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
     public async Task<InboundOutcome> HandleAsync(string from, string text, string messageId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
-        var number = E164(from) ?? from;
+        var number = E164.Of(from) ?? from;
         var intent = OptOutKeywords.Classify(text);
         logger.LogInformation("SMS {MessageId} from {From}: {Intent}", messageId, Redact.Phone(number), intent);
         switch (intent)
@@ -109,25 +107,6 @@ public sealed class InboundSmsHandler(
         }
 
         await log.TryUpdateAsync(record with { Status = result.Accepted ? MessageStatus.Sent : MessageStatus.Failed, Reason = result.Error, ProviderMessageId = result.ProviderMessageId, SentAt = time.GetUtcNow(), Attempts = record.Attempts + 1 }, cancellationToken);
-    }
-
-    /// <summary>A number in E.164, or null when it is not a valid number (US assumed for national formats).</summary>
-    public static string? E164(string? raw)
-    {
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return null;
-        }
-
-        try
-        {
-            var number = Phones.Parse(raw, "US");
-            return Phones.IsValidNumber(number) ? Phones.Format(number, PhoneNumberFormat.E164) : null;
-        }
-        catch (NumberParseException)
-        {
-            return null;
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 using PhoneNumbers;
+using PxFunctions.Channels.Compliance;
 
 namespace PxFunctions.Intake.Customers;
 
@@ -9,7 +10,6 @@ namespace PxFunctions.Intake.Customers;
 /// </summary>
 public static class ContactDetails
 {
-    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
     private static readonly PhoneNumberToTimeZonesMapper Zones = PhoneNumberToTimeZonesMapper.GetInstance();
 
     /// <summary>The zone covering most of each US state (a state split between zones takes its larger part).</summary>
@@ -30,32 +30,13 @@ public static class ContactDetails
         ["WV"] = "America/New_York", ["WI"] = "America/Chicago", ["WY"] = "America/Denver", ["PR"] = "America/Puerto_Rico",
     };
 
-    /// <summary>The number in E.164, or null when it is not a valid number.</summary>
-    public static string? E164(string? raw, string? countryCode)
-    {
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return null;
-        }
-
-        try
-        {
-            var number = Phones.Parse(raw, string.IsNullOrWhiteSpace(countryCode) ? "US" : countryCode.ToUpperInvariant());
-            return Phones.IsValidNumber(number) ? Phones.Format(number, PhoneNumberFormat.E164) : null;
-        }
-        catch (NumberParseException)
-        {
-            return null;
-        }
-    }
-
     public static string? TimeZone(string? e164, string? countryCode, string? provinceCode)
     {
         if (e164 is not null)
         {
             try
             {
-                var zones = Zones.GetTimeZonesForNumber(Phones.Parse(e164, null));
+                var zones = Zones.GetTimeZonesForNumber(E164.Parser.Parse(e164, null));
                 if (zones is [var zone] && zone != Zones.GetUnknownTimeZone())
                 {
                     return zone;

@@ -60,7 +60,7 @@ public sealed class IntakeProcessor(
     private async Task<string> OrderAsync(OrderEvent e, CancellationToken cancellationToken)
     {
         var order = e.Order;
-        var phone = ContactDetails.E164(order.Customer.Phone ?? order.Shipping?.Phone, order.Shipping?.CountryCode);
+        var phone = E164.Of(order.Customer.Phone ?? order.Shipping?.Phone, order.Shipping?.CountryCode);
         if (order.LineItems.Count == 0 && e.Kind == OrderEventKind.Cancelled)
         {
             // A deleted (trashed) WooCommerce order carries only its id: end what we know of it.
@@ -228,8 +228,8 @@ public sealed class IntakeProcessor(
 
     private async Task<string> ConsentAsync(ConsentEvent e, string webhookKey, CancellationToken cancellationToken)
     {
-        var profile = await customers.FindAsync(e.Shop, e.CustomerId, e.Sms ? null : e.Address, e.Sms ? ContactDetails.E164(e.Address, null) : null, cancellationToken);
-        var address = e.Sms ? ContactDetails.E164(e.Address, profile?.CountryCode) ?? profile?.Phone : e.Address?.ToLowerInvariant() ?? profile?.Email;
+        var profile = await customers.FindAsync(e.Shop, e.CustomerId, e.Sms ? null : e.Address, e.Sms ? E164.Of(e.Address, null) : null, cancellationToken);
+        var address = e.Sms ? E164.Of(e.Address, profile?.CountryCode) ?? profile?.Phone : e.Address?.ToLowerInvariant() ?? profile?.Email;
         var action = e.State?.ToLowerInvariant() switch
         {
             "subscribed" => ConsentAction.MarketingGranted,
@@ -249,7 +249,7 @@ public sealed class IntakeProcessor(
 
     private async Task<string> PrivacyAsync(PrivacyEvent e, CancellationToken cancellationToken)
     {
-        var profile = await customers.FindAsync(e.Shop, e.CustomerId, e.Email, ContactDetails.E164(e.Phone, null), cancellationToken);
+        var profile = await customers.FindAsync(e.Shop, e.CustomerId, e.Email, E164.Of(e.Phone, null), cancellationToken);
         if (profile is null)
         {
             return "privacy: no such customer";

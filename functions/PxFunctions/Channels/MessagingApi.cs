@@ -41,7 +41,7 @@ public static partial class MessagingApi
     /// <summary>Simulates an inbound SMS: the same path as an ACS <c>SMSReceived</c> event.</summary>
     private static async Task<IResult> DevReplyAsync(DevReply? reply, InboundSmsHandler sms, TimeProvider time, CancellationToken ct)
     {
-        var from = InboundSmsHandler.E164(reply?.From);
+        var from = E164.Of(reply?.From);
         if (from is null)
         {
             return Problems.BadRequest("from", $"'{reply?.From}' is not a phone number (E.164, such as +14155550123).");
@@ -118,7 +118,7 @@ public static partial class MessagingApi
         }
 
         var contact = channel == "sms" ? ContactChannel.Sms : ContactChannel.Email;
-        var normalized = contact == ContactChannel.Sms ? InboundSmsHandler.E164(address) : AddressOf(address);
+        var normalized = contact == ContactChannel.Sms ? E164.Of(address) : AddressOf(address);
         if (normalized is null)
         {
             return Problems.BadRequest("address", $"'{address}' is not a valid {(contact == ContactChannel.Sms ? "phone number" : "email address")}.");
