@@ -1,4 +1,4 @@
-// PX Functions in one resource group: the Flex Consumption function app (custom handler) and everything it uses,
+// PX Functions in one resource group: the Flex Consumption function app (.NET 10 isolated worker with Durable Functions) and everything it uses,
 // keyless and least-privilege. Deployed with `azd up`; see infra/README.md.
 
 targetScope = 'resourceGroup'

@@ -1,6 +1,7 @@
 using PxFunctions.Hosting;
 
-// The same server is the Azure Functions custom handler (FUNCTIONS_CUSTOMHANDLER_PORT set by the host)
-// and the standalone host used locally and in containers. `manifest <dir>` writes the deploy package's
-// host.json and function.json files from the functions this app registers.
-return await PxCommandLine.RunAsync(args);
+// Started by the Azure Functions host: the isolated worker and its [Function]s. Otherwise the standalone host
+// (README's run command): the same HTTP handlers, queue functions and orchestration, on the Durable Task Framework.
+return FunctionsHost.IsLaunchedByHost(args)
+    ? await FunctionsHost.RunAsync(args)
+    : await PxCommandLine.RunAsync(args);

@@ -1,4 +1,4 @@
-// The function app: a Flex Consumption (FC1) plan and a Linux app running the custom handler (runtime `custom`).
+// The function app: a Flex Consumption (FC1) plan and a Linux app running the .NET 10 isolated worker (runtime `dotnet-isolated` 10.0).
 // Every app setting is identity-based or a Key Vault reference; none holds a key or a connection string with one.
 
 import { secretNamesType, tagsType } from 'types.bicep'
@@ -160,8 +160,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         instanceMemoryMB: instanceMemoryMB
       }
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
     }
   }

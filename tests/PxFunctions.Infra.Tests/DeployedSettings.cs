@@ -35,12 +35,13 @@ public static class DeployedSettings
     public static IReadOnlyList<string> Platform { get; } = ["AZURE_CLIENT_ID"];
 
     /// <summary>
-    /// Never set in Azure: a storage connection string (shared key), the port the host chooses, standalone-only
-    /// settings (the in-process dispatcher would run triggers twice), and what Flex Consumption rejects.
+    /// Never set in Azure: a storage connection string (shared key), standalone-only settings (the in-process
+    /// dispatcher would run triggers twice; the standalone task hub's knobs live in host.json there), and what Flex
+    /// Consumption rejects.
     /// </summary>
     public static IReadOnlyList<string> Forbidden { get; } =
     [
-        SettingNames.Storage, SettingNames.CustomHandlerPort, SettingNames.DispatcherEnabled,
+        SettingNames.Storage, SettingNames.DispatcherEnabled, SettingNames.DurableTaskHub, SettingNames.DurablePartitions,
         SettingNames.EmbeddedStorageDataPath, SettingNames.EmbeddedStorageInMemory,
         "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
     ];

@@ -10,7 +10,7 @@ public sealed class ResourceConfigurationTests(CompiledTemplate template)
         path.Split('.').Aggregate<string, JsonNode?>(resource["properties"], (node, name) => node?[name]);
 
     [Fact]
-    public void FunctionApp_IsFlexConsumptionRunningTheCustomHandler()
+    public void FunctionApp_IsFlexConsumptionRunningTheDotnetIsolatedWorker()
     {
         var plan = template.Resource("Microsoft.Web/serverfarms");
         Assert.Equal("FC1", (string?)plan["sku"]?["name"]);
@@ -22,8 +22,8 @@ public sealed class ResourceConfigurationTests(CompiledTemplate template)
         Assert.Equal("UserAssigned", (string?)app["identity"]?["type"]);
         Assert.True((bool?)Property(app, "httpsOnly"));
         Assert.NotNull((string?)Property(app, "keyVaultReferenceIdentity"));
-        Assert.Equal("custom", (string?)Property(app, "functionAppConfig.runtime.name"));
-        Assert.Equal("1.0", (string?)Property(app, "functionAppConfig.runtime.version"));
+        Assert.Equal("dotnet-isolated", (string?)Property(app, "functionAppConfig.runtime.name"));
+        Assert.Equal("10.0", (string?)Property(app, "functionAppConfig.runtime.version"));
         Assert.Equal("blobContainer", (string?)Property(app, "functionAppConfig.deployment.storage.type"));
         Assert.Equal("UserAssignedIdentity", (string?)Property(app, "functionAppConfig.deployment.storage.authentication.type"));
         Assert.Equal("[parameters('maximumInstanceCount')]", (string?)Property(app, "functionAppConfig.scaleAndConcurrency.maximumInstanceCount"));

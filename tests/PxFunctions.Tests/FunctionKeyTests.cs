@@ -1,28 +1,26 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using PxFunctions.Configuration;
 using PxFunctions.Tests.Infrastructure;
-using PxFunctions.Triggers;
 
 namespace PxFunctions.Tests;
 
 /// <summary>Standalone, routes that need a key check Px__AdminKey the way the Functions host checks function keys.</summary>
 public sealed class FunctionKeyTests(StorageFixture storage)
 {
-    private const string Payload = """{"Data":{"msg":"keyed"},"Metadata":{"DequeueCount":1}}""";
+    /// <summary>A keyed admin route without side effects: the poison list.</summary>
+    private const string Keyed = "/api/admin/poison";
 
     private static Task<AppHost> StartAsync(StorageFixture storage, string? adminKey, string environment = "Production") =>
         AppHost.StartAsync(
             storage,
             new Dictionary<string, string?> { [SettingNames.AdminKey] = adminKey, [SettingNames.DispatcherEnabled] = "false" },
-            s => s.AddQueueFunction<RecordingQueueFunction>(RecordingQueueFunction.Name, RecordingQueueFunction.Queue),
-            environment);
+            environment: environment);
 
     private static async Task<HttpResponseMessage> InvokeAsync(AppHost host, string path, string? header = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(Payload, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (header is not null)
         {
             request.Headers.Add("x-functions-key", header);
@@ -36,7 +34,7 @@ public sealed class FunctionKeyTests(StorageFixture storage)
     {
         await using var host = await StartAsync(storage, AppHost.AdminKey);
 
-        using var response = await InvokeAsync(host, "/Echo");
+        using var response = await InvokeAsync(host, Keyed);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -47,7 +45,7 @@ public sealed class FunctionKeyTests(StorageFixture storage)
     {
         await using var host = await StartAsync(storage, AppHost.AdminKey);
 
-        using var response = await InvokeAsync(host, "/Echo", header: AppHost.AdminKey + "x");
+        using var response = await InvokeAsync(host, Keyed, header: AppHost.AdminKey + "x");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -57,8 +55,8 @@ public sealed class FunctionKeyTests(StorageFixture storage)
     {
         await using var host = await StartAsync(storage, AppHost.AdminKey);
 
-        using var byHeader = await InvokeAsync(host, "/Echo", header: AppHost.AdminKey);
-        using var byQuery = await InvokeAsync(host, "/Echo?code=" + Uri.EscapeDataString(AppHost.AdminKey));
+        using var byHeader = await InvokeAsync(host, Keyed, header: AppHost.AdminKey);
+        using var byQuery = await InvokeAsync(host, Keyed + "?code=" + Uri.EscapeDataString(AppHost.AdminKey));
 
         Assert.Equal(HttpStatusCode.OK, byHeader.StatusCode);
         Assert.Equal(HttpStatusCode.OK, byQuery.StatusCode);
@@ -69,7 +67,7 @@ public sealed class FunctionKeyTests(StorageFixture storage)
     {
         await using var host = await StartAsync(storage, adminKey: null);
 
-        using var response = await InvokeAsync(host, "/Echo", header: "anything-at-all-really");
+        using var response = await InvokeAsync(host, Keyed, header: "anything-at-all-really");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
@@ -81,7 +79,7 @@ public sealed class FunctionKeyTests(StorageFixture storage)
     {
         await using var host = await StartAsync(storage, adminKey: null, environment: "Development");
 
-        using var response = await InvokeAsync(host, "/Echo");
+        using var response = await InvokeAsync(host, Keyed);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }

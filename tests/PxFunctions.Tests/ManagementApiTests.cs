@@ -3,19 +3,43 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys;
+using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Durable;
+using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Tests.Infrastructure;
 
 namespace PxFunctions.Tests;
 
-/// <summary>The Durable-Functions-shaped management API over real HTTP, with the standalone dispatcher applying changes.</summary>
+/// <summary>The standalone host's Durable-Functions-shaped management API over real HTTP, on the real engine.</summary>
 public sealed class ManagementApiTests(StorageFixture storage) : IAsyncLifetime
 {
     private const string Base = "/runtime/webhooks/durabletask";
     private AppHost _host = null!;
 
-    public async ValueTask InitializeAsync() =>
-        _host = await AppHost.StartAsync(storage, services: s => s.AddSingleton<IInstanceHandler, SampleHandler>());
+    private const string Journey = """
+        id: waiter
+        name: Waiter
+        trigger: { event: paid, skus: [SKU-1] }
+        locales: [en]
+        channels: [sms]
+        stages: [Waiting, Done]
+        steps:
+          - { id: wait, type: goal, event: reorder, within: P30D, reached: thanks, missed: end }
+          - { id: thanks, type: setStage, stage: Done }
+          - { id: end, type: end, outcome: finished }
+        """;
+
+    public async ValueTask InitializeAsync()
+    {
+        _host = await AppHost.StartAsync(storage);
+        var (definition, errors) = JourneyValidator.Validate(Journey);
+        Assert.Empty(errors);
+        await _host.Services.GetRequiredService<JourneyCatalog>().PublishAsync(definition!, Journey, CancellationToken.None);
+    }
+
+    private async Task SaveContextAsync(string id) =>
+        await _host.Services.GetRequiredService<IJourneyContexts>().SaveAsync(id, new JourneyInput("waiter", 1, [], [], [], [], []), CancellationToken.None);
 
     public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
@@ -54,41 +78,51 @@ public sealed class ManagementApiTests(StorageFixture storage) : IAsyncLifetime
         return body;
     }
 
+    private async Task<JsonElement> StatusAsync(string id)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"{Base}/instances/{id}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+    }
+
     [Fact]
     public async Task Instance_FullLifecycleThroughTheApi()
     {
         var id = "shop.example:1001:" + Guid.NewGuid().ToString("N")[..6];
+        await SaveContextAsync(id);
 
-        using var started = await SendAsync(HttpMethod.Post, $"{Base}/orchestrators/sample/{id}", """{"repeat":0,"channel":"sms"}""");
+        using var started = await SendAsync(HttpMethod.Post, $"{Base}/orchestrators/OwnershipJourney/{id}", """{"JourneyId":"waiter","Version":1}""");
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var links = await started.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal(id, links.GetProperty("id").GetString());
         Assert.EndsWith($"{Base}/instances/{id}", links.GetProperty("statusQueryGetUri").GetString(), StringComparison.Ordinal);
 
         var running = await WaitForStatusAsync(id, "Running");
-        Assert.Equal("sample", running.GetProperty("name").GetString());
+        Assert.Equal("OwnershipJourney", running.GetProperty("name").GetString());
         Assert.Equal(id, running.GetProperty("instanceId").GetString());
-        Assert.Equal("sms", running.GetProperty("input").GetProperty("channel").GetString());
-        Assert.Equal("waiting", running.GetProperty("customStatus").GetProperty("stage").GetString());
+        Assert.Equal("waiter", running.GetProperty("input").GetProperty("JourneyId").GetString());
+        await Eventually.TrueAsync(
+            async () => (await StatusAsync(id)).GetProperty("customStatus") is { ValueKind: JsonValueKind.Object } custom && custom.GetProperty("waitingFor").GetString() == "goal",
+            "the journey to wait for its goal");
+        var waiting = (await StatusAsync(id)).GetProperty("customStatus");
+        Assert.Equal(("Waiting", "wait"), (waiting.GetProperty("stage").GetString(), waiting.GetProperty("step").GetString()));
         Assert.True(running.GetProperty("lastUpdatedTime").GetDateTimeOffset() >= running.GetProperty("createdTime").GetDateTimeOffset());
         using (var status = await SendAsync(HttpMethod.Get, $"{Base}/instances/{id}"))
         {
             Assert.Equal(HttpStatusCode.Accepted, status.StatusCode);
         }
 
-        using (var again = await SendAsync(HttpMethod.Post, $"{Base}/orchestrators/sample/{id}", """{"repeat":5}"""))
+        using (var again = await SendAsync(HttpMethod.Post, $"{Base}/orchestrators/OwnershipJourney/{id}", """{"JourneyId":"waiter","Version":1}"""))
         {
+            // A repeated start changes nothing: the same instance, still waiting.
             Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         }
 
-        using (var raised = await SendAsync(HttpMethod.Post, $"{Base}/instances/{id}/raiseEvent/send?eventId=r1", "\"hello\""))
+        using (var history = await SendAsync(HttpMethod.Get, $"{Base}/instances/{id}?showHistory=true"))
         {
-            Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
+            var events = (await history.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("historyEvents");
+            Assert.Contains(events.EnumerateArray(), e => e.GetProperty("EventType").ToString() is "ExecutionStarted" or "0");
+            Assert.Contains(events.EnumerateArray(), e => e.GetProperty("EventType").ToString() is "TaskCompleted" or "5");
         }
-
-        var effects = _host.Storage.Table(RuntimeStorage.EffectsTable);
-        await Eventually.TrueAsync(() => effects.Query<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == id).Any(), "the send to be dispatched");
-        Assert.Equal("\"hello\"", effects.Query<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == id, cancellationToken: TestContext.Current.CancellationToken).Single().GetString("Payload"));
 
         using (var suspended = await SendAsync(HttpMethod.Post, $"{Base}/instances/{id}/suspend?reason=check"))
         {
@@ -102,6 +136,7 @@ public sealed class ManagementApiTests(StorageFixture storage) : IAsyncLifetime
         }
 
         await WaitForStatusAsync(id, "Running");
+        Assert.Equal(1, (await StatusAsync(id)).GetProperty("input").GetProperty("Version").GetInt32());
 
         using (var query = await SendAsync(HttpMethod.Get, $"{Base}/instances?runtimeStatus=Running"))
         {
@@ -120,13 +155,13 @@ public sealed class ManagementApiTests(StorageFixture storage) : IAsyncLifetime
         }
 
         var final = await WaitForStatusAsync(id, "Terminated");
-        Assert.Equal("refunded", final.GetProperty("output").GetString());
+        Assert.Contains("refunded", final.GetProperty("output").ToString(), StringComparison.Ordinal);
         using (var status = await SendAsync(HttpMethod.Get, $"{Base}/instances/{id}"))
         {
             Assert.Equal(HttpStatusCode.BadRequest, status.StatusCode);
         }
 
-        using (var gone = await SendAsync(HttpMethod.Post, $"{Base}/instances/{id}/raiseEvent/send", "\"late\""))
+        using (var gone = await SendAsync(HttpMethod.Post, $"{Base}/instances/{id}/raiseEvent/reorder", "{}"))
         {
             Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
             Assert.Equal("application/problem+json", gone.Content.Headers.ContentType?.MediaType);
@@ -146,7 +181,9 @@ public sealed class ManagementApiTests(StorageFixture storage) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("POST", Base + "/orchestrators/sample/ok-id", "{not json", "body")]
+    [InlineData("POST", Base + "/orchestrators/OwnershipJourney/ok-id", "{not json", "body")]
+    [InlineData("POST", Base + "/orchestrators/OwnershipJourney/ok-id", "{\"Version\":1}", "body.journeyId")]
+    [InlineData("POST", Base + "/instances/ok-id/raiseEvent/reorder", "[1]", "body")]
     [InlineData("POST", Base + "/orchestrators/nosuch/ok-id", null, "functionName")]
     [InlineData("GET", Base + "/instances/bad%23id", null, "instanceId")]
     [InlineData("GET", Base + "/instances?runtimeStatus=Sleeping", null, "runtimeStatus")]
@@ -158,20 +195,6 @@ public sealed class ManagementApiTests(StorageFixture storage) : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal(field, problem.GetProperty("field").GetString());
-    }
-
-    [Fact]
-    public async Task AzureForm_UnderApi_ServesTheSameInstances()
-    {
-        var id = "api-form-" + Guid.NewGuid().ToString("N")[..6];
-        using var started = await SendAsync(HttpMethod.Post, $"/api{Base}/orchestrators/sample/{id}", """{"repeat":0}""");
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var links = await started.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        Assert.EndsWith($"/api{Base}/instances/{id}", links.GetProperty("statusQueryGetUri").GetString(), StringComparison.Ordinal);
-
-        await WaitForStatusAsync(id, "Running");
-        using var viaApi = await SendAsync(HttpMethod.Get, $"/api{Base}/instances/{id}");
-        Assert.Equal(HttpStatusCode.Accepted, viaApi.StatusCode);
     }
 
     [Fact]
@@ -187,7 +210,7 @@ public sealed class ManagementApiTests(StorageFixture storage) : IAsyncLifetime
     [Fact]
     public async Task UnparsableMessage_IsPoisonedAtOnceAndListedByTheAdminApi()
     {
-        await _host.Storage.Queue(RuntimeStorage.EventsQueueName(0)).SendMessageAsync("not an instance message", TestContext.Current.CancellationToken);
+        await _host.Storage.Queue(PxFunctions.Intake.Storefronts.WebhookInbox.Queue).SendMessageAsync("not an intake message", TestContext.Current.CancellationToken);
 
         JsonElement list = default;
         await Eventually.TrueAsync(
@@ -199,7 +222,7 @@ public sealed class ManagementApiTests(StorageFixture storage) : IAsyncLifetime
             },
             "the poison list to show the message");
         var poison = list[0];
-        Assert.Equal("not an instance message", poison.GetProperty("message").GetString());
+        Assert.Equal("not an intake message", poison.GetProperty("message").GetString());
         Assert.Equal(1, poison.GetProperty("dequeueCount").GetInt64());
         Assert.Contains("FormatException", poison.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }

@@ -1,12 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using PxFunctions.Tests.Infrastructure;
 
 namespace PxFunctions.Tests;
 
 /// <summary>The app as a newcomer runs it: its own process, no storage configured, Azurite started and stopped with it.</summary>
-public sealed class ProcessLifecycleTests
+public sealed partial class ProcessLifecycleTests
 {
     private static readonly string RepoRoot = PxFunctions.Storage.EmbeddedAzurite.FindPackageRoot()!;
 
@@ -24,6 +29,58 @@ public sealed class ProcessLifecycleTests
         await app.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
 
         await Eventually.TrueAsync(() => !IsAlive(azurite.Pid), $"Azurite {azurite.Pid} to exit after its app was killed", 15_000);
+    }
+
+    [Fact]
+    public async Task KillingTheApp_AzuriteSavesEveryAcknowledgedWriteBeforeItExits()
+    {
+        // Azurite keeps its data in LokiJS and saves it only every 5 s, or when it is stopped gracefully.
+        var data = Directory.CreateTempSubdirectory("px-azurite-kill-");
+        var keys = Enumerable.Range(0, 20).Select(i => i.ToString("D2", CultureInfo.InvariantCulture)).ToList();
+        try
+        {
+            var (app, azurite) = await StartWithEmbeddedAzuriteAsync(data.FullName);
+            using (app)
+            {
+                var storage = EmbeddedStorageOf(app);
+                var table = new TableClient(storage, "pxkilled");
+                await table.CreateIfNotExistsAsync(TestContext.Current.CancellationToken);
+                foreach (var key in keys)
+                {
+                    await table.AddEntityAsync(new TableEntity("acknowledged", key), TestContext.Current.CancellationToken);
+                }
+
+                var container = new BlobContainerClient(storage, "pxkilled");
+                await container.CreateIfNotExistsAsync(cancellationToken: TestContext.Current.CancellationToken);
+                await container.UploadBlobAsync("acknowledged.txt", BinaryData.FromString("saved"), TestContext.Current.CancellationToken);
+                var queue = new QueueClient(storage, "pxkilled");
+                await queue.CreateIfNotExistsAsync(cancellationToken: TestContext.Current.CancellationToken);
+                await queue.SendMessageAsync("acknowledged", TestContext.Current.CancellationToken);
+
+                // SIGKILL the app alone, at once: nothing in it runs, and its Azurite must still save before it goes.
+                app.Process.Kill();
+                await app.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+                await Eventually.TrueAsync(() => !IsAlive(azurite.Pid), $"Azurite {azurite.Pid} to exit after its app was killed", 30_000);
+            }
+
+            var (again, _) = await StartWithEmbeddedAzuriteAsync(data.FullName);
+            using (again)
+            {
+                var storage = EmbeddedStorageOf(again);
+                Assert.Equal(keys, await RowKeysAsync(new TableClient(storage, "pxkilled")));
+                Assert.True(
+                    await new BlobContainerClient(storage, "pxkilled").GetBlobClient("acknowledged.txt").ExistsAsync(TestContext.Current.CancellationToken),
+                    "the acknowledged blob was lost");
+                var queue = new QueueClient(storage, "pxkilled");
+                Assert.True(await queue.ExistsAsync(TestContext.Current.CancellationToken), "the acknowledged queue was lost");
+                var peeked = await queue.PeekMessagesAsync(10, TestContext.Current.CancellationToken);
+                Assert.Equal(["acknowledged"], peeked.Value.Select(m => m.Body.ToString()));
+            }
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
     }
 
     [Fact]
@@ -56,27 +113,70 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
-    public async Task CustomHandlerWithoutStorage_RefusesToStartNamingAzureWebJobsStorage()
+    public async Task UnderTheFunctionsHostWithoutStorage_RefusesToStartNamingAzureWebJobsStorage()
     {
+        // The host starts the isolated worker with --functions-uri; there is no embedded Azurite under it.
         var (exitCode, output) = await AppProcess.RunToEndAsync(
-            [],
-            new Dictionary<string, string?> { ["FUNCTIONS_CUSTOMHANDLER_PORT"] = AppHost.FreePort().ToString(CultureInfo.InvariantCulture) },
+            ["--functions-uri", $"http://127.0.0.1:{AppHost.FreePort().ToString(CultureInfo.InvariantCulture)}/"],
+            new Dictionary<string, string?>(),
             TimeSpan.FromMinutes(1));
 
         Assert.Equal(2, exitCode);
         Assert.Contains("Setting 'AzureWebJobsStorage' is required under the Functions host", output, StringComparison.Ordinal);
     }
 
-    /// <summary>The app as `dotnet run` starts it with no storage configured, healthy, and the Azurite it started.</summary>
-    private static async Task<(AppProcess App, (int Pid, string CommandLine) Azurite)> StartWithEmbeddedAzuriteAsync()
+    /// <summary>
+    /// The app as `dotnet run` starts it with no storage configured, healthy, and the Azurite it started: in memory,
+    /// or saving to <paramref name="dataPath"/>.
+    /// </summary>
+    private static async Task<(AppProcess App, (int Pid, string CommandLine) Azurite)> StartWithEmbeddedAzuriteAsync(string? dataPath = null)
     {
         var port = AppHost.FreePort();
         var app = AppProcess.Start(
             ["--urls", $"http://127.0.0.1:{port}"],
-            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development", ["Px__EmbeddedStorage__InMemory"] = "true" },
+            new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                [dataPath is null ? "Px__EmbeddedStorage__InMemory" : "Px__EmbeddedStorage__DataPath"] = dataPath ?? "true",
+            },
             RepoRoot);
         await WaitForHealthyAsync(app, port);
         return (app, Assert.Single(ChildProcesses(app.Process.Id), c => c.CommandLine.Contains("azurite", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A connection string for the embedded Azurite, from the ports the app printed when it started it.</summary>
+    private static string EmbeddedStorageOf(AppProcess app)
+    {
+        var ports = AzuriteListening().Match(app.Output);
+        Assert.True(ports.Success, "The app did not print its Azurite's ports: " + app.Output);
+        const string Account = "devstoreaccount1";
+        return $"DefaultEndpointsProtocol=http;AccountName={Account};" +
+            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+            $"BlobEndpoint=http://127.0.0.1:{ports.Groups["blob"].Value}/{Account};" +
+            $"QueueEndpoint=http://127.0.0.1:{ports.Groups["queue"].Value}/{Account};" +
+            $"TableEndpoint=http://127.0.0.1:{ports.Groups["table"].Value}/{Account};";
+    }
+
+    [GeneratedRegex(@"Azurite \d+ listening on 127\.0\.0\.1: blob (?<blob>\d+), queue (?<queue>\d+), table (?<table>\d+)\.")]
+    private static partial Regex AzuriteListening();
+
+    /// <summary>The table's row keys in order; none when the table itself was lost.</summary>
+    private static async Task<List<string>> RowKeysAsync(TableClient table)
+    {
+        var keys = new List<string>();
+        try
+        {
+            await foreach (var entity in table.QueryAsync<TableEntity>(cancellationToken: TestContext.Current.CancellationToken))
+            {
+                keys.Add(entity.RowKey);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        {
+            // The table's creation was lost too.
+        }
+
+        return keys;
     }
 
     private static async Task WaitForHealthyAsync(AppProcess app, int port)

@@ -14,7 +14,8 @@ public sealed class SettingsTests
     [InlineData(SettingNames.Storage, "not a connection string", "AzureWebJobsStorage")]
     [InlineData(SettingNames.StoragePrefix, "Bad_Prefix", "Px__Storage__Prefix")]
     [InlineData(SettingNames.AdminKey, "short", "Px__AdminKey")]
-    [InlineData(SettingNames.CustomHandlerPort, "http", "FUNCTIONS_CUSTOMHANDLER_PORT")]
+    [InlineData(SettingNames.DurableTaskHub, "px-hub", "Px__Durable__TaskHub")]
+    [InlineData(SettingNames.DurablePartitions, "17", "Px__Durable__Partitions")]
     [InlineData(SettingNames.DispatcherBatchSize, "64", "Px__Dispatcher__BatchSize")]
     [InlineData(SettingNames.QueuesMaxDequeueCount, "0", "Px__Queues__MaxDequeueCount")]
     [InlineData(SettingNames.QueuesVisibilityTimeout, "-00:00:01", "Px__Queues__VisibilityTimeout")]
@@ -75,12 +76,20 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Read_CustomHandlerPort_TurnsTheDispatcherOff()
+    public void Read_UnderTheFunctionsHost_TurnsTheDispatcherAndExamplesOff()
     {
-        var settings = Read(new() { [SettingNames.Storage] = Azurite, [SettingNames.CustomHandlerPort] = "7072" });
+        var settings = PxSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [SettingNames.Key(SettingNames.Storage)] = Azurite }).Build(), isDevelopment: false, underFunctionsHost: true);
 
-        Assert.True(settings.IsCustomHandler);
+        Assert.True(settings.UnderFunctionsHost);
         Assert.False(settings.DispatcherEnabled);
+        Assert.False(settings.LoadExampleJourneys);
+    }
+
+    [Fact]
+    public void Read_TaskHub_DefaultsToTheDeployedHub_OrOnePerStoragePrefix()
+    {
+        Assert.Equal("PxJourneys", Read(new() { [SettingNames.Storage] = Azurite }).Durable.TaskHub);
+        Assert.Equal("t1234hub", Read(new() { [SettingNames.Storage] = Azurite, [SettingNames.StoragePrefix] = "t1234" }).Durable.TaskHub);
     }
 
     [Theory]

@@ -6,30 +6,28 @@ using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Links;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Durable;
 
 namespace PxFunctions.Channels.Dispatch;
 
-/// <summary>Puts an effect back on the effect queue to be tried again at a later time (quiet hours, frequency cap).</summary>
-public interface IEffectScheduler
+/// <summary>Another worker is sending this message, or was when it died: try again once its claim ends.</summary>
+public sealed class MessageBusyException(string effectId, DateTimeOffset claimedUntil) : Exception($"Message {effectId} is being sent by another worker (claimed until {claimedUntil:O}).")
 {
-    Task ScheduleAsync(EffectMessage effect, DateTimeOffset at, CancellationToken cancellationToken);
+    public DateTimeOffset ClaimedUntil { get; } = claimedUntil;
 }
 
-/// <summary>Another worker is sending this message right now; try again later (the queue redelivers it).</summary>
-public sealed class MessageBusyException(string effectId) : Exception($"Message {effectId} is being sent by another worker.");
-
-/// <summary>The channel had a transient failure; the queue retries the message (with the same idempotency key).</summary>
+/// <summary>The channel had a transient failure; the activity's retry policy tries again (with the same idempotency key).</summary>
 public sealed class TransientSendException(string reason) : Exception(reason);
 
 /// <summary>
-/// Sends a journey's message to a customer, whatever the journey says only within the rules, checked at dispatch
-/// time, in this order: the message log (an effect already sent is not sent again); the instance (nothing from a
+/// Sends a journey's message to a customer, whatever the journey says only within the rules, checked at send
+/// time, in this order: the message log (a message already sent is not sent again); the instance (nothing from a
 /// terminated journey); consent for the message's class on each channel of its preference (the first allowed
 /// channel wins, else it is suppressed with the reasons); for messages a journey initiates, quiet hours in the
-/// recipient's zone (SMS) and the frequency cap across journeys, which hold the message (re-queued for when it may
-/// go), never drop it. Then it claims the message (a lease, so two workers never both send), sends with an
-/// idempotency key derived from the effect id, and records the outcome.
+/// recipient's zone (SMS) and the frequency cap across journeys, which hold the message (the journey waits on a
+/// durable timer and asks again), never drop it. Then it claims the message (a lease, so two workers never both
+/// send), sends with an idempotency key derived from the message id, and records the outcome. The message id is
+/// <c>{instance}/m{number}</c>: every retry of the send activity, on any worker, uses the same one.
 /// </summary>
 public sealed class CustomerMessageSender(
     MessageLog log,
@@ -37,16 +35,15 @@ public sealed class CustomerMessageSender(
     Conversations conversations,
     IMessageChannel channel,
     QuietHours quietHours,
-    InstanceClient instances,
-    IEffectScheduler scheduler,
+    IJourneyInstances instances,
     LinkSigner links,
     DispatchSettings settings,
     TimeProvider time,
     ILogger<CustomerMessageSender> logger)
 {
-    public async Task<MessageRecord> SendAsync(EffectMessage effect, CancellationToken cancellationToken)
+    public async Task<MessageRecord> SendAsync(string instanceId, string messageId, OutboundMessage message, CancellationToken cancellationToken)
     {
-        var message = OutboundMessage.Parse(effect.Payload);
+        var effect = new MessageRef(instanceId, messageId);
         var now = time.GetUtcNow();
         var record = await log.GetOrAddAsync(
             new MessageRecord
@@ -74,9 +71,9 @@ public sealed class CustomerMessageSender(
                 return record;
             }
 
-            if (record.Status == MessageStatus.Sending && record.ClaimedUntil > now)
+            if (record.Status == MessageStatus.Sending && record.ClaimedUntil is { } claimed && claimed > now)
             {
-                throw new MessageBusyException(effect.EffectId);
+                throw new MessageBusyException(effect.EffectId, claimed);
             }
 
             var decision = await DecideAsync(effect, message, record, now, cancellationToken);
@@ -109,7 +106,6 @@ public sealed class CustomerMessageSender(
                     logger.LogInformation("Message {EffectId} suppressed: {Reason}", effect.EffectId, current.Reason);
                     return current;
                 case MessageStatus.Held:
-                    await scheduler.ScheduleAsync(effect, current.HoldUntil!.Value, cancellationToken);
                     logger.LogInformation("Message {EffectId} held until {Until}: {Reason}", effect.EffectId, current.HoldUntil, current.Reason);
                     return current;
             }
@@ -117,14 +113,17 @@ public sealed class CustomerMessageSender(
             return await DeliverAsync(effect, message, current, decision, cancellationToken);
         }
 
-        throw new MessageBusyException(effect.EffectId);
+        throw new MessageBusyException(effect.EffectId, time.GetUtcNow() + TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>The message's identity: the instance it belongs to and its id (<c>{instance}/m{number}</c>).</summary>
+    private sealed record MessageRef(string InstanceId, string EffectId);
 
     private sealed record Decision(string? Channel, string? Address, string? Suppress, DateTimeOffset? HoldUntil, string? HoldReason);
 
-    private async Task<Decision> DecideAsync(EffectMessage effect, OutboundMessage message, MessageRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<Decision> DecideAsync(MessageRef effect, OutboundMessage message, MessageRecord record, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (await instances.GetStatusAsync(effect.InstanceId, cancellationToken) is { RuntimeStatus: RuntimeStatus.Terminated })
+        if (await instances.GetAsync(effect.InstanceId, cancellationToken) is { Status: InstanceStatus.Terminated })
         {
             return new Decision(null, null, "the journey was terminated", null, null);
         }
@@ -159,11 +158,6 @@ public sealed class CustomerMessageSender(
             return new Decision(null, null, "no channel allowed: " + string.Join("; ", refusals), null, null);
         }
 
-        if (await AfterPreviousAsync(effect, message, record, now, cancellationToken) is { } wait)
-        {
-            return new Decision(chosen, address, null, wait, $"waiting for the journey's message {message.Sequence - 1}");
-        }
-
         if (message.Kind != OutboundKind.Journey)
         {
             // Answers to the customer (FAQ, agent, confirmations) go at once: they reply to what the customer just wrote.
@@ -179,38 +173,6 @@ public sealed class CustomerMessageSender(
         return now - record.CreatedAt > settings.MaxHold
             ? new Decision(null, null, $"held longer than {settings.MaxHold.TotalDays:0} days ({reason})", null, null)
             : new Decision(chosen, address, null, until, reason);
-    }
-
-    /// <summary>
-    /// Messages of one instance reach the customer in the order the journey wrote them, however the queue delivers
-    /// them: message n waits (is held) until n - 1 is done. Its predecessor held for quiet hours or the cap holds it
-    /// too; a predecessor not yet seen, or stuck, is waited for <see cref="DispatchSettings.OrderWait"/> at most.
-    /// </summary>
-    private async Task<DateTimeOffset?> AfterPreviousAsync(EffectMessage effect, OutboundMessage message, MessageRecord record, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (message.Sequence is not > 1)
-        {
-            return null;
-        }
-
-        var previous = await log.FindBySequenceAsync(record.CustomerKey, effect.InstanceId, message.Sequence.Value - 1, cancellationToken);
-        if (previous is { IsFinal: true })
-        {
-            return null;
-        }
-
-        if (previous is { Status: MessageStatus.Held, HoldUntil: { } until } && until > now)
-        {
-            return until + settings.OrderRetry;
-        }
-
-        if (now - record.CreatedAt < settings.OrderWait)
-        {
-            return now + settings.OrderRetry;
-        }
-
-        logger.LogWarning("Message {EffectId} goes without waiting longer for message {Sequence} of its instance ({Status})", effect.EffectId, message.Sequence - 1, previous?.Status.ToString() ?? "never seen");
-        return null;
     }
 
     /// <summary>When a journey's message must wait: quiet hours (SMS), the frequency cap, a region's marketing cap.</summary>
@@ -250,7 +212,7 @@ public sealed class CustomerMessageSender(
         return (null, null);
     }
 
-    private async Task<MessageRecord> DeliverAsync(EffectMessage effect, OutboundMessage message, MessageRecord claimed, Decision decision, CancellationToken cancellationToken)
+    private async Task<MessageRecord> DeliverAsync(MessageRef effect, OutboundMessage message, MessageRecord claimed, Decision decision, CancellationToken cancellationToken)
     {
         var key = IdempotencyKey(effect.EffectId);
         var retry = claimed.Attempts > 1;
@@ -304,7 +266,7 @@ public sealed class CustomerMessageSender(
     /// Every email carries RFC 8058 one-click unsubscribe headers; marketing email adds the postal address and an
     /// unsubscribe link (CAN-SPAM); a question adds one-click answer links.
     /// </summary>
-    private OutgoingEmail Email(OutboundMessage message, string to, EffectMessage effect, Guid key, bool retry)
+    private OutgoingEmail Email(OutboundMessage message, string to, MessageRef effect, Guid key, bool retry)
     {
         var content = message.Email!;
         var expires = (time.GetUtcNow() + settings.AnswerLinkLifetime).ToUnixTimeSeconds();

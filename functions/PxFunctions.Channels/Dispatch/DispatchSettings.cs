@@ -27,15 +27,6 @@ public sealed record DispatchSettings
     /// <summary>How long a worker owns a message it is sending before another may take over.</summary>
     public TimeSpan SendLease { get; init; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>
-    /// How long a message waits for the instance's previous message to be done (sent, failed or suppressed) before
-    /// it goes anyway; a previous message held for quiet hours or the cap is always waited for.
-    /// </summary>
-    public TimeSpan OrderWait { get; init; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>How soon a message waiting for its predecessor looks again.</summary>
-    public TimeSpan OrderRetry { get; init; } = TimeSpan.FromSeconds(1);
-
     /// <summary>How long answer links in emails work.</summary>
     public TimeSpan AnswerLinkLifetime { get; init; } = TimeSpan.FromDays(14);
 }

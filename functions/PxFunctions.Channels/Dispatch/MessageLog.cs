@@ -40,7 +40,7 @@ public sealed record MessageRecord
     public string? ProviderMessageId { get; init; }
     public string? Preview { get; init; }
 
-    /// <summary>The message's place among its instance's messages (see <c>OutboundMessage.Sequence</c>).</summary>
+    /// <summary>The message's place among its instance's messages (<c>MessageOrder.Number</c>).</summary>
     public int? Sequence { get; init; }
 
     public int Attempts { get; init; }
@@ -118,18 +118,6 @@ public sealed class MessageLog(TableClient messages, TableClient index)
         }
 
         return sent.Where(m => m.Status is MessageStatus.Sent or MessageStatus.Delivered).ToList();
-    }
-
-    /// <summary>The instance's message number <paramref name="sequence"/> to this customer, if the dispatcher has seen it.</summary>
-    public async Task<MessageRecord?> FindBySequenceAsync(string customerKey, string instanceId, int sequence, CancellationToken cancellationToken)
-    {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {customerKey} and InstanceId eq {instanceId} and Sequence eq {sequence}");
-        await foreach (var e in messages.QueryAsync<TableEntity>(filter, maxPerPage: 1, cancellationToken: cancellationToken))
-        {
-            return FromEntity(e);
-        }
-
-        return null;
     }
 
     /// <summary>Every message to a customer, newest first.</summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Durable;
 
 namespace PxFunctions.Channels.Inbound;
 
@@ -22,19 +22,22 @@ public sealed record InboundOutcome(string Action, string? InstanceId = null)
 /// <summary>
 /// Routes a customer's reply to the journey that wrote to them: among the instances that messaged this exact address,
 /// one waiting for an answer first, else the most recently active. A reply can never reach another customer's
-/// journey, because only instances that wrote to the sender's address are candidates. The event id is the provider's
-/// message id, so a redelivered reply is applied once.
+/// journey, because only instances that wrote to the sender's address are candidates. The text is kept beside the
+/// instance (<see cref="JourneyTexts"/>) and the event carries its reference, never the text; the event id is the
+/// provider's message id, so a redelivered reply is applied once.
 /// </summary>
-public sealed class ReplyRouter(Conversations conversations, InstanceClient instances, CustomerRecords records, TimeProvider time)
+public sealed class ReplyRouter(Conversations conversations, IJourneyInstances instances, JourneyTexts texts, CustomerRecords records, TimeProvider time)
 {
     public async Task<InboundOutcome> RouteAsync(ContactChannel channel, string address, string text, string eventId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         foreach (var candidate in (await conversations.ForAsync(channel, address, cancellationToken)).Take(10))
         {
-            if (await instances.GetStatusAsync(candidate.InstanceId, cancellationToken) is { RuntimeStatus: RuntimeStatus.Running or RuntimeStatus.Suspended })
+            if (await instances.GetAsync(candidate.InstanceId, cancellationToken) is { IsActive: true })
             {
-                var data = new JsonObject { ["text"] = text, ["channel"] = channel == ContactChannel.Sms ? "sms" : "email", ["at"] = at, ["messageId"] = eventId };
-                await instances.RaiseEventAsync(candidate.InstanceId, JourneyInterpreter.Events.Reply, data.ToJsonString(), "reply:" + eventId, requireExisting: false, cancellationToken);
+                var name = channel == ContactChannel.Sms ? "sms" : "email";
+                var reference = await texts.SaveAsync(candidate.InstanceId, "reply:" + eventId, new JourneyText("customer", name, text, at), cancellationToken);
+                var data = new JsonObject { ["ref"] = reference, ["channel"] = name, ["at"] = at };
+                await instances.RaiseEventAsync(candidate.InstanceId, JourneyInterpreter.Events.Reply, data, "reply:" + eventId, cancellationToken);
                 return new InboundOutcome(InboundOutcome.Routed, candidate.InstanceId);
             }
         }

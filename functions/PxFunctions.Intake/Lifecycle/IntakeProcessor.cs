@@ -9,7 +9,7 @@ using PxFunctions.Intake.Customers;
 using PxFunctions.Intake.Storefronts;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Durable;
 
 namespace PxFunctions.Intake.Lifecycle;
 
@@ -31,7 +31,9 @@ public sealed class OrderNotYetKnownException(string shop, string orderId) : Exc
 public sealed class IntakeProcessor(
     CustomerStore customers,
     ConsentLedger consent,
-    InstanceClient instances,
+    IJourneyInstances instances,
+    IJourneyContexts contexts,
+    IReplyStore texts,
     IPublishedJourneys journeys,
     BrandSettings brand,
     MessageLog messages,
@@ -48,13 +50,23 @@ public sealed class IntakeProcessor(
         _ => "ignored",
     };
 
+    /// <summary>Instance ids are table keys of the task hub: keep them well inside the 1 KiB key limit.</summary>
+    public const int MaxInstanceIdLength = 200;
+
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>The deterministic instance id of a line item's journey: the same however often the order is reported.</summary>
     public static string InstanceIdOf(string shop, string orderId, string lineItemId)
     {
         var id = new string($"{shop}:{orderId}:{lineItemId}".Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '@' or '-' ? c : '-').ToArray());
-        return id.Length <= InstanceLimits.MaxInstanceIdLength ? id : id[..InstanceLimits.MaxInstanceIdLength];
+        if (id.Length <= MaxInstanceIdLength)
+        {
+            return id;
+        }
+
+        // Long ids keep a readable prefix and a hash of the whole, so two long ids never collide.
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(id)))[..16];
+        return id[..(MaxInstanceIdLength - 17)] + "-" + hash;
     }
 
     private async Task<string> OrderAsync(OrderEvent e, CancellationToken cancellationToken)
@@ -108,14 +120,14 @@ public sealed class IntakeProcessor(
         var instanceId = InstanceIdOf(order.Shop, order.OrderId, line.Id);
         var productKey = line.ProductId ?? line.Sku ?? line.Title;
         var active = await customers.ActiveJourneyAsync(profile.Key, productKey, cancellationToken);
-        var activeStatus = active is not null && active != instanceId ? await instances.GetStatusAsync(active, cancellationToken) : null;
-        var earlierIsLive = activeStatus is { RuntimeStatus: RuntimeStatus.Pending or RuntimeStatus.Running or RuntimeStatus.Suspended };
+        var activeStatus = active is not null && active != instanceId ? await instances.GetAsync(active, cancellationToken) : null;
+        var earlierIsLive = activeStatus is { IsActive: true };
         if (earlierIsLive && kind is OrderEventKind.Created or OrderEventKind.Paid)
         {
             // A repeat purchase of the product: the earlier journey hears of it (renewal steps exit or branch on it).
-            var data = new JsonObject { ["orderId"] = order.OrderId, ["lineItemId"] = line.Id, ["quantity"] = line.Quantity, ["at"] = at }.ToJsonString();
-            await instances.RaiseEventAsync(active!, "reorder", data, "reorder:" + instanceId, requireExisting: false, cancellationToken);
-            await records.AddAsync("c:" + profile.Key, "reorder", instanceId, data, at, cancellationToken);
+            var data = new JsonObject { ["orderId"] = order.OrderId, ["lineItemId"] = line.Id, ["quantity"] = line.Quantity, ["at"] = at };
+            await instances.RaiseEventAsync(active!, "reorder", data, "reorder:" + instanceId, cancellationToken);
+            await records.AddAsync("c:" + profile.Key, "reorder", instanceId, data.ToJsonString(), at, cancellationToken);
         }
 
         if (match is not { } journey || !Triggers(journey.Definition.Trigger.Event, kind, order))
@@ -129,8 +141,16 @@ public sealed class IntakeProcessor(
             return false;
         }
 
-        var input = new JourneyInput(journey.Definition.Id, journey.Version, Customer(profile), order.ToModel(), Product(order, line), Brand(order.Shop), Links(order, line)).ToJson();
-        var (_, created) = await instances.StartAsync(JourneyHandler.HandlerName, instanceId, input, cancellationToken);
+        // The purchase (with the customer's name and addresses) stays in our store; the orchestration gets ids only.
+        var input = new JourneyInput(journey.Definition.Id, journey.Version, Customer(profile), order.ToModel(), Product(order, line), Brand(order.Shop), Links(order, line));
+        if (await instances.GetAsync(instanceId, cancellationToken) is not null)
+        {
+            return false;
+        }
+
+        await contexts.SaveAsync(instanceId, input, cancellationToken);
+        var created = await instances.StartAsync(
+            JourneyFunctionNames.Orchestrator, instanceId, new JourneyRun { JourneyId = journey.Definition.Id, Version = journey.Version }, cancellationToken);
         await customers.SetActiveJourneyAsync(profile.Key, productKey, instanceId, cancellationToken);
         return created;
     }
@@ -173,9 +193,8 @@ public sealed class IntakeProcessor(
                 await instances.RaiseEventAsync(
                     InstanceIdOf(e.Shop, e.OrderId, line.Id),
                     JourneyInterpreter.Events.Delivered,
-                    new JsonObject { ["deliveredAt"] = e.At }.ToJsonString(),
+                    new JsonObject { ["deliveredAt"] = e.At },
                     "delivered:" + webhookKey + ":" + line.Id,
-                    requireExisting: false,
                     cancellationToken);
             }
         }
@@ -201,7 +220,7 @@ public sealed class IntakeProcessor(
         var ended = 0;
         foreach (var line in lineIds)
         {
-            ended += await instances.TerminateAsync(InstanceIdOf(shop, orderId, line), reason, cancellationToken) == OperationResult.Accepted ? 1 : 0;
+            ended += await instances.TerminateAsync(InstanceIdOf(shop, orderId, line), reason, cancellationToken) == InstanceOperation.Accepted ? 1 : 0;
         }
 
         return $"{reason}: {ended} journey(s) ended";
@@ -283,6 +302,9 @@ public sealed class IntakeProcessor(
             {
                 var id = InstanceIdOf(order.Shop, order.OrderId, line.Id);
                 await instances.TerminateAsync(id, "customer data erased", cancellationToken);
+                // The purchase and the texts the journey kept are personal data; the orchestration holds ids only.
+                await contexts.ForgetAsync(id, cancellationToken);
+                await texts.ForgetAsync(id, cancellationToken);
             }
         }
 

@@ -3,19 +3,16 @@ using System.Text.Json.Serialization;
 
 namespace PxFunctions.Journeys.Interpreter;
 
-/// <summary>The effect channels a journey sends on (the runtime's <c>SendMessage.Channel</c>).</summary>
+/// <summary>The kinds of record a journey keeps for the team (<see cref="TeamRecord.Kind"/>).</summary>
 public static class JourneyChannels
 {
-    /// <summary>A message for the customer (<see cref="OutboundMessage"/>); the channel dispatcher picks SMS or email.</summary>
-    public const string Customer = "customer";
-
-    /// <summary>Open a ticket for a person, or add to one (<see cref="HandoffRequest"/>).</summary>
+    /// <summary>Open a ticket for a person, or add to one (<see cref="HandoffAction"/>).</summary>
     public const string Handoff = "handoff";
 
-    /// <summary>A zero-party fact the customer told us (<see cref="FactRecord"/>), for the customer's profile.</summary>
+    /// <summary>A zero-party fact the customer told us , for the customer's profile.</summary>
     public const string Fact = "fact";
 
-    /// <summary>A reply no step or FAQ could use, kept for the team (<see cref="FactRecord"/> with fact <c>reply</c>).</summary>
+    /// <summary>A reply no step or FAQ could use, kept for the team (fact <c>reply</c>).</summary>
     public const string Inbox = "inbox";
 }
 
@@ -29,9 +26,17 @@ public enum OutboundKind
     Acknowledgement,
 }
 
+/// <summary>What a handoff record does to the customer's ticket.</summary>
+public static class HandoffAction
+{
+    public const string Open = "open";
+    public const string CustomerReply = "customerReply";
+}
+
 /// <summary>
-/// A message for a customer, rendered for every channel of its preference list so the dispatcher can take the
-/// first one the customer may receive (consent, quiet hours) without rendering anything itself.
+/// A message for a customer, rendered (by the send activity, from a <see cref="MessageOrder"/>) for every channel
+/// of its preference list so the sender can take the first one the customer may receive (consent, quiet hours).
+/// It holds addresses and texts, so it never enters an orchestration's history.
 /// </summary>
 public sealed record OutboundMessage
 {
@@ -56,10 +61,7 @@ public sealed record OutboundMessage
     /// <summary>For questions: the answers, so email can carry one-click answer links.</summary>
     public AskOptions? Ask { get; init; }
 
-    /// <summary>
-    /// The message's place among the instance's messages (1, 2, 3, ...): the dispatcher sends message n only once
-    /// n - 1 is done, so a customer never gets a journey's messages out of order. Absent on older messages.
-    /// </summary>
+    /// <summary>The message's place among the instance's messages (<see cref="MessageOrder.Number"/>).</summary>
     public int? Sequence { get; init; }
 
     internal static readonly JsonSerializerOptions Json = new()
@@ -85,24 +87,3 @@ public sealed record EmailContent(string Subject, string Html, string Text);
 public sealed record AskOptions(string Expect, int Scale, IReadOnlyList<AskOption> Options);
 
 public sealed record AskOption(string Value, string Label);
-
-/// <summary>A ticket for a person: why, who, and the recent conversation (the Postscript handoff pattern).</summary>
-public sealed record HandoffRequest(
-    string Action,
-    string Reason,
-    string JourneyId,
-    string? Step,
-    CustomerContact Customer,
-    IReadOnlyList<ConversationLine> Conversation)
-{
-    public const string Open = "open";
-    public const string CustomerReply = "customerReply";
-
-    public string ToJson() => JsonSerializer.Serialize(this, OutboundMessage.Json);
-}
-
-/// <summary>Something the customer told us (a rating, a preference, an unanswered reply).</summary>
-public sealed record FactRecord(string? CustomerId, string JourneyId, string? Step, string Fact, string Value, string? Text, DateTimeOffset At)
-{
-    public string ToJson() => JsonSerializer.Serialize(this, OutboundMessage.Json);
-}

@@ -1,21 +1,21 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Templates;
-using PxFunctions.Runtime;
 
 namespace PxFunctions.Journeys.Interpreter;
 
 /// <summary>
 /// Walks a journey definition as a pure transition: from the instance's state and one event, it runs steps until
 /// one waits (a timer, a reply, a goal, an agent) or the journey ends, and returns the new state and the effects
-/// (messages, timers, custom status, completion). It reads definitions only through <paramref name="definitions"/>,
-/// which must return published (immutable) versions, so the same inputs always give the same transition.
+/// (messages to send, records to keep, timers) with the custom status and, at the end, the outcome. It reads
+/// definitions only through <paramref name="definitions"/>, which must return published (immutable) versions, and
+/// the purchase only through <paramref name="context"/>, so the same inputs always give the same transition: the
+/// orchestrator can replay it. Nothing it produces holds personal data (see <see cref="JourneyContext"/>).
 /// </summary>
-public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefinition?> definitions)
+public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefinition?> definitions, JourneyContext context)
 {
     private readonly Func<string, int, JourneyDefinition?> _definitions = definitions;
 
@@ -38,22 +38,29 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
         public const string Migrate = "$migrate";
     }
 
-    public Transition Apply(InstanceView instance, InstanceEvent instanceEvent)
+    /// <summary>The event names a journey on <paramref name="definition"/> acts on (the built-in ones, goals and exits).</summary>
+    public static IReadOnlyList<string> EventNames(JourneyDefinition definition) =>
+        new[] { Events.Reply, Events.Delivered, Events.HandoffClosed, Events.AgentReply, Events.Migrate }
+            .Concat(definition.Steps.OfType<GoalStep>().Select(g => g.Event))
+            .Concat(definition.Exits.Select(e => e.On))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+    public JourneyTransition Apply(JourneyView instance, JourneyEvent journeyEvent)
     {
-        var input = JourneyInput.Parse(instance.Input);
-        var state = JourneyState.Parse(instance.State);
-        var definition = Definition(state?.JourneyId ?? input.JourneyId, state?.Version ?? input.Version);
-        var run = new Run(this, definition, input, state ?? NewState(definition, input), instance.Now, instance.Timers);
-        switch (instanceEvent.Kind)
+        var state = instance.State;
+        var definition = Definition(state?.JourneyId ?? context.JourneyId, state?.Version ?? context.Version);
+        var run = new Run(this, definition, context, state ?? NewState(definition, context), instance.Now, instance.Timers);
+        switch (journeyEvent.Kind)
         {
-            case InstanceEventKind.Start:
-                run.Start(instanceEvent.At);
+            case JourneyEventKind.Start:
+                run.Start(journeyEvent.At);
                 break;
-            case InstanceEventKind.Timer:
-                run.OnTimer(instanceEvent.Name, instanceEvent.At);
+            case JourneyEventKind.Timer:
+                run.OnTimer(journeyEvent.Name, journeyEvent.At);
                 break;
             default:
-                run.OnEvent(instanceEvent.Name, Data(instanceEvent.Data), instanceEvent.At);
+                run.OnEvent(journeyEvent.Name, journeyEvent.Data, journeyEvent.Reading, journeyEvent.At);
                 break;
         }
 
@@ -63,35 +70,18 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
     private JourneyDefinition Definition(string id, int version) =>
         _definitions(id, version) ?? throw new InvalidOperationException($"Journey '{id}' version {version} is not published.");
 
-    private static JourneyState NewState(JourneyDefinition definition, JourneyInput input) => new()
+    private static JourneyState NewState(JourneyDefinition definition, JourneyContext context) => new()
     {
         JourneyId = definition.Id,
-        Version = input.Version,
+        Version = context.Version,
         Stage = definition.Stages.Count > 0 ? definition.Stages[0] : null,
-        DeliveredAt = JourneyInput.Date(input.Order["delivered_at"]),
+        DeliveredAt = JourneyInput.Date(context.Order["delivered_at"]),
     };
 
-    private static JsonObject Data(string? json)
-    {
-        if (string.IsNullOrWhiteSpace(json))
-        {
-            return [];
-        }
-
-        try
-        {
-            return JsonNode.Parse(json) as JsonObject ?? [];
-        }
-        catch (JsonException)
-        {
-            return new JsonObject { ["text"] = json };
-        }
-    }
-
     /// <summary>One transition in progress: the state as it changes and the effects so far.</summary>
-    private sealed class Run(JourneyInterpreter owner, JourneyDefinition definition, JourneyInput input, JourneyState state, DateTimeOffset now, IReadOnlyDictionary<string, DateTimeOffset> timers)
+    private sealed class Run(JourneyInterpreter owner, JourneyDefinition definition, JourneyContext input, JourneyState state, DateTimeOffset now, IReadOnlyDictionary<string, DateTimeOffset> timers)
     {
-        private readonly List<InstanceEffect> _effects = [];
+        private readonly List<JourneyEffect> _effects = [];
         private JourneyDefinition _definition = definition;
         private JourneyState _state = state;
         private string? _outcome;
@@ -154,12 +144,12 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
             }
         }
 
-        public void OnEvent(string name, JsonObject data, DateTimeOffset at)
+        public void OnEvent(string name, JsonObject data, ReplyReading? reading, DateTimeOffset at)
         {
             switch (name)
             {
                 case Events.Reply:
-                    OnReply((string?)data["text"] ?? "", (string?)data["channel"], at);
+                    OnReply(reading ?? ReplyReading.Nothing, (string?)data["channel"], (string?)data["ref"], at);
                     return;
                 case Events.Delivered:
                     OnDelivered(JourneyInput.Date(data["deliveredAt"]) ?? at);
@@ -167,9 +157,8 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 case Events.HandoffClosed:
                     OnHandoffClosed();
                     return;
-                case Events.AgentReply:
-                    Note(new ConversationLine(at, "agent", (string?)data["channel"], (string?)data["text"] ?? ""));
-                    Send(OutboundKind.Agent, MessageClass.Service, null, AgentMessage((string?)data["text"] ?? ""), [ChannelOf((string?)data["channel"] ?? LastCustomerChannel())]);
+                case Events.AgentReply when (string?)data["ref"] is { } agentText:
+                    Send(OutboundKind.Agent, MessageClass.Service, null, BuiltInTemplates.Agent, [ChannelOf((string?)data["channel"] ?? LastCustomerChannel())], textRef: agentText);
                     return;
                 case Events.Migrate:
                     Migrate(data);
@@ -213,40 +202,37 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
             }
         }
 
-        private void OnReply(string text, string? channel, DateTimeOffset at)
+        private void OnReply(ReplyReading reading, string? channel, string? reference, DateTimeOffset at)
         {
-            Note(new ConversationLine(at, "customer", channel, text));
-            var normalized = AnswerReader.Normalize(text);
-
+            _state = _state with { LastChannel = channel ?? _state.LastChannel };
             if (_state.PausedUntil is not null || _state.Waiting == WaitingFor.Agent)
             {
                 // A person has the conversation: everything the customer says goes to their ticket.
-                Effect(JourneyChannels.Handoff, Handoff(HandoffRequest.CustomerReply, "customer replied").ToJson());
+                Record(JourneyChannels.Handoff, HandoffAction.CustomerReply, "customer replied", textRef: reference, at: at);
                 return;
             }
 
             if (_state.ConfirmingHandoff)
             {
                 _state = _state with { ConfirmingHandoff = false };
-                var confirmed = AnswerReader.Read(YesNoQuestion, text);
-                if (confirmed?.Value == "yes")
+                if (reading.Confirm == "yes")
                 {
                     Pause("customer asked for a person");
                     return;
                 }
 
-                if (confirmed is not null)
+                if (reading.Confirm is not null)
                 {
                     return;
                 }
             }
 
             var step = _state.Step is { } id ? _definition.Step(id) : null;
-            var answer = _state.Waiting == WaitingFor.Reply && step is AskStep ask ? AnswerReader.Read(ask, text) : null;
-            if (answer is null && _definition.Replies.HandoffKeywords.Any(k => AnswerReader.ContainsWord(normalized, AnswerReader.Normalize(k))))
+            var answer = _state.Waiting == WaitingFor.Reply && step is AskStep ? reading.Answer : null;
+            if (answer is null && reading.WantsPerson)
             {
                 _state = _state with { ConfirmingHandoff = true };
-                Send(OutboundKind.HandoffConfirm, MessageClass.Service, null, _definition.Replies.HandoffConfirm ?? DefaultHandoffConfirm(), null);
+                Send(OutboundKind.HandoffConfirm, MessageClass.Service, null, _definition.Replies.HandoffConfirm?.Path ?? BuiltInTemplates.HandoffConfirm, null);
                 return;
             }
 
@@ -254,14 +240,14 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
             {
                 if (answer is not null)
                 {
-                    Answered(question, answer, text, at);
+                    Answered(question, answer, reading.AnswerNumber ?? 0, reference, at);
                     return;
                 }
 
-                if (Faq(normalized) is { } faq)
+                if (reading.Faq is { } faq)
                 {
                     // A question instead of an answer: answer it and keep waiting for the answer.
-                    Send(OutboundKind.Faq, MessageClass.Service, null, faq.Reply, null);
+                    Send(OutboundKind.Faq, MessageClass.Service, null, faq, null);
                     return;
                 }
 
@@ -270,26 +256,27 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 return;
             }
 
-            if (Faq(normalized) is { } entry)
+            if (reading.Faq is { } entry)
             {
-                Send(OutboundKind.Faq, MessageClass.Service, null, entry.Reply, null);
+                Send(OutboundKind.Faq, MessageClass.Service, null, entry, null);
                 return;
             }
 
-            Effect(JourneyChannels.Inbox, new FactRecord(CustomerId, _definition.Id, _state.Step, "reply", text, text, at).ToJson());
+            Record(JourneyChannels.Inbox, null, null, fact: "reply", textRef: reference, at: at);
         }
 
-        private void Answered(AskStep ask, Answer answer, string text, DateTimeOffset at)
+        private void Answered(AskStep ask, string answer, int number, string? reference, DateTimeOffset at)
         {
             if (ask.Record is { } fact)
             {
-                _state.Answers[fact] = ask.Expect == AnswerKind.Rating ? JsonValue.Create(answer.Number) : JsonValue.Create(answer.Value);
-                Effect(JourneyChannels.Fact, new FactRecord(CustomerId, _definition.Id, ask.Id, fact, answer.Value, text, at).ToJson());
+                _state.Answers[fact] = ask.Expect == AnswerKind.Rating ? JsonValue.Create(number) : JsonValue.Create(answer);
+                Record(JourneyChannels.Fact, null, null, fact: fact, value: answer, textRef: reference, at: at, step: ask.Id);
             }
 
+            var option = ask.Options.FirstOrDefault(o => o.Value == answer);
             var target = ask.Expect is AnswerKind.Rating or AnswerKind.YesNo
-                ? ask.On.FirstOrDefault(b => b.Low <= answer.Number && answer.Number <= b.High)?.Goto
-                : answer.Option?.Goto;
+                ? ask.On.FirstOrDefault(b => b.Low <= number && number <= b.High)?.Goto
+                : option?.Goto;
             Cancel();
             RunFrom(target ?? ask.Next);
         }
@@ -311,7 +298,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
         {
             var until = now + TimeSpan.FromHours(24);
             _state = _state with { PausedUntil = until };
-            Effect(JourneyChannels.Handoff, Handoff(HandoffRequest.Open, reason).ToJson());
+            Record(JourneyChannels.Handoff, HandoffAction.Open, reason);
             _effects.Add(new StartTimer(PauseTimer, until));
         }
 
@@ -384,7 +371,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 switch (step)
                 {
                     case SendStep send:
-                        Send(OutboundKind.Journey, send.Class, send.Id, send.Message, send.Channels, null);
+                        Send(OutboundKind.Journey, send.Class, send.Id, send.Message.Path, send.Channels);
                         id = send.Next;
                         break;
                     case WaitStep wait:
@@ -398,7 +385,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                         Wait(WaitingFor.Timer, wait.Id, due);
                         return;
                     case AskStep ask:
-                        Send(OutboundKind.Journey, ask.Class, ask.Id, ask.Message, ask.Channels, new AskOptions(
+                        Send(OutboundKind.Journey, ask.Class, ask.Id, ask.Message.Path, ask.Channels, new AskOptions(
                             ask.Expect.ToString().ToLowerInvariant(),
                             ask.Scale,
                             ask.Expect == AnswerKind.Rating
@@ -418,10 +405,10 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                     case HandoffStep handoff:
                         if (handoff.Message is { } acknowledgement)
                         {
-                            Send(OutboundKind.Acknowledgement, MessageClass.Service, handoff.Id, acknowledgement, null);
+                            Send(OutboundKind.Acknowledgement, MessageClass.Service, handoff.Id, acknowledgement.Path, null);
                         }
 
-                        Effect(JourneyChannels.Handoff, Handoff(HandoffRequest.Open, LiquidTemplates.Render(Template(handoff.Reason), Model()).Trim()).ToJson());
+                        Record(JourneyChannels.Handoff, HandoffAction.Open, LiquidTemplates.Render(Template(handoff.Reason), Model()).Trim());
                         Wait(WaitingFor.Agent, handoff.Id, now + handoff.ResumeAfter);
                         return;
                     case RecordStep record:
@@ -430,7 +417,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                         _state.Answers[record.Fact] = decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out var number)
                             ? JsonValue.Create(number)
                             : JsonValue.Create(value);
-                        Effect(JourneyChannels.Fact, new FactRecord(CustomerId, _definition.Id, record.Id, record.Fact, value, null, now).ToJson());
+                        Record(JourneyChannels.Fact, null, null, fact: record.Fact, value: value, step: record.Id);
                         id = record.Next;
                         break;
                     case GoalStep goal:
@@ -513,183 +500,59 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 ? zone
                 : TimeZoneInfo.FindSystemTimeZoneById(_definition.TimeZone);
 
-        private void Send(OutboundKind kind, MessageClass messageClass, string? step, MessageTemplates templates, IReadOnlyList<MessageChannel>? channels, AskOptions? ask = null)
+        private void Send(OutboundKind kind, MessageClass messageClass, string? step, string template, IReadOnlyList<MessageChannel>? channels, AskOptions? ask = null, string? textRef = null)
         {
-            var preference = channels ?? _definition.Channels;
-            var locale = LocaleOf(templates);
-            var model = Model();
-            SmsContent? sms = null;
-            EmailContent? email = null;
-            foreach (var channel in preference)
+            var message = new MessageOrder
             {
-                if (channel == MessageChannel.Sms && templates.Sms.TryGetValue(locale, out var text))
-                {
-                    var rendered = LiquidTemplates.Render(Template(text), model).Trim();
-                    var length = SmsSegments.Measure(rendered);
-                    sms = new SmsContent(rendered, length.Segments, length.Encoding);
-                }
-                else if (channel == MessageChannel.Email && templates.Email.TryGetValue(locale, out var e))
-                {
-                    var html = e.Html.Length > 0 ? LiquidTemplates.Render(Template(e.Html), model, LiquidTemplates.Html) : "";
-                    var plain = e.Text is { } t ? LiquidTemplates.Render(Template(t), model).Trim() : PlainText(html);
-                    email = new EmailContent(LiquidTemplates.Render(Template(e.Subject), model).Trim(), html, plain);
-                }
-            }
-
-            var message = new OutboundMessage
-            {
+                Number = _state.Sent + 1,
                 Kind = kind,
-                Class = messageClass == MessageClass.Marketing ? "marketing" : "service",
+                Class = messageClass,
                 JourneyId = _definition.Id,
                 Version = _state.Version,
                 Step = step,
                 Stage = _state.Stage,
-                Customer = Contact(),
-                Channels = preference.Select(c => c == MessageChannel.Sms ? "sms" : "email").ToList(),
-                Locale = locale,
-                Sms = sms,
-                Email = email,
+                Template = template,
+                Channels = channels ?? _definition.Channels,
+                Locale = MessageRenderer.LocaleOf(_definition, (string?)input.Customer["locale"]),
                 Ask = ask,
-                Sequence = _state.Sent + 1,
+                Answers = (JsonObject)_state.Answers.DeepClone(),
+                DeliveredAt = _state.DeliveredAt,
+                TextRef = textRef,
             };
-            Effect(JourneyChannels.Customer, message.ToJson());
-            Note(new ConversationLine(now, "journey", message.Channels[0], sms?.Text ?? email?.Subject ?? ""));
+            _effects.Add(new SendToCustomer(message));
             _state = _state with { Sent = _state.Sent + 1 };
         }
 
-        /// <summary>The customer's locale if the journey has it (exactly, or its language), else the journey's first.</summary>
-        private string LocaleOf(MessageTemplates templates)
-        {
-            var wanted = (string?)input.Customer["locale"] ?? "";
-            var language = wanted.Split('-', '_')[0].ToLowerInvariant();
-            return _definition.Locales.FirstOrDefault(l => string.Equals(l, wanted.Replace('_', '-'), StringComparison.OrdinalIgnoreCase))
-                ?? _definition.Locales.FirstOrDefault(l => l.Split('-')[0] == language)
-                ?? _definition.Locales[0];
-        }
-
-        private JsonObject Model() => new()
-        {
-            ["customer"] = input.Customer.DeepClone(),
-            ["order"] = WithDelivery(input.Order),
-            ["product"] = input.Product.DeepClone(),
-            ["brand"] = input.Brand.DeepClone(),
-            ["links"] = input.Links.DeepClone(),
-            ["journey"] = new JsonObject { ["id"] = _definition.Id, ["name"] = _definition.Name, ["version"] = _state.Version, ["stage"] = _state.Stage, ["step"] = _state.Step },
-            ["answers"] = _state.Answers.DeepClone(),
-            ["vars"] = _definition.Vars.DeepClone(),
-        };
-
-        private JsonObject WithDelivery(JsonObject order)
-        {
-            var copy = (JsonObject)order.DeepClone();
-            if (_state.DeliveredAt is { } delivered && copy["delivered_at"] is null)
-            {
-                copy["delivered_at"] = delivered.ToString("O", CultureInfo.InvariantCulture);
-            }
-
-            return copy;
-        }
+        private JsonObject Model() => MessageRenderer.Model(_definition, input.Model, _state);
 
         private static Fluid.IFluidTemplate Template(string source) =>
             LiquidTemplates.TryParse(source, out var template, out var error)
                 ? template
                 : throw new InvalidOperationException($"A template of a published journey does not parse: {error}");
 
-        private CustomerContact Contact()
-        {
-            var address = input.Order["shipping_address"] as JsonObject;
-            var country = (string?)input.Customer["country_code"] ?? (string?)address?["country_code"];
-            var province = (string?)input.Customer["province_code"] ?? (string?)address?["province_code"];
-            return new(
-                CustomerId,
-                (string?)input.Customer["phone"],
-                (string?)input.Customer["email"],
-                (string?)input.Customer["locale"],
-                TimeZoneOf().Id,
-                country,
-                country is not null && province is not null ? $"{country}-{province}".ToUpperInvariant() : null);
-        }
 
-        private string? CustomerId => (string?)input.Customer["id"] ?? input.Customer["id"]?.ToJsonString();
-
-        private HandoffRequest Handoff(string action, string reason) =>
-            new(action, reason, _definition.Id, _state.Step, Contact(), _state.Conversation);
-
-        private FaqEntry? Faq(string normalized) =>
-            _definition.Replies.Faq.FirstOrDefault(f => f.Match.Any(m => AnswerReader.ContainsWord(normalized, AnswerReader.Normalize(m))));
+        private void Record(string kind, string? action, string? reason, string? fact = null, string? value = null, string? textRef = null, DateTimeOffset? at = null, string? step = null) =>
+            _effects.Add(new RecordForTeam(new TeamRecord(kind, input.CustomerId, _definition.Id, step ?? _state.Step, action, reason, fact, value, textRef, at ?? now)));
 
         private string LastCustomerChannel() =>
-            _state.Conversation.LastOrDefault(c => c.From == "customer")?.Channel ?? (_definition.Channels[0] == MessageChannel.Sms ? "sms" : "email");
+            _state.LastChannel ?? (_definition.Channels[0] == MessageChannel.Sms ? "sms" : "email");
 
         private static MessageChannel ChannelOf(string name) => name == "email" ? MessageChannel.Email : MessageChannel.Sms;
 
-        private MessageTemplates AgentMessage(string text)
+        public JourneyTransition Finish()
         {
-            var locale = LocaleOf(new MessageTemplates { Path = "" });
-            var brand = (string?)input.Brand["name"] ?? _definition.Name;
-            var escaped = WebUtility.HtmlEncode(text);
-            return new MessageTemplates
-            {
-                Path = "agent",
-                Sms = new Dictionary<string, string> { [locale] = Literal(text) },
-                Email = new Dictionary<string, EmailTemplate> { [locale] = new(Literal("A reply from " + brand), Literal($"<p>{escaped}</p>"), Literal(text)) },
-            };
-        }
-
-        private MessageTemplates DefaultHandoffConfirm()
-        {
-            var locale = LocaleOf(new MessageTemplates { Path = "" });
-            const string text = "Would you like a person from {{ brand.name | default: 'our team' }} to get back to you? Reply YES or NO.";
-            return new MessageTemplates
-            {
-                Path = "handoffConfirm",
-                Sms = new Dictionary<string, string> { [locale] = text },
-                Email = new Dictionary<string, EmailTemplate> { [locale] = new("Shall we put you in touch with a person?", "<p>" + text + "</p>", text) },
-            };
-        }
-
-        /// <summary>Text that must come out exactly as written (an agent's words are not a template).</summary>
-        private static string Literal(string text) => "{% raw %}" + text.Replace("{% endraw %}", "{ % endraw % }", StringComparison.Ordinal) + "{% endraw %}";
-
-        private void Note(ConversationLine line) => _state = _state.With(line);
-
-        private void Effect(string channel, string payload) => _effects.Add(new SendMessage(channel, payload));
-
-        public Transition Finish()
-        {
-            _effects.Add(new SetCustomStatus(new JsonObject
-            {
-                ["journey"] = _definition.Id,
-                ["version"] = _state.Version,
-                ["stage"] = _state.Stage,
-                ["step"] = _state.Step,
-                ["waitingFor"] = _outcome is not null ? null : _state.PausedUntil is not null ? "agent" : _state.Waiting.ToString().ToLowerInvariant(),
-                ["until"] = (_state.PausedUntil ?? _state.Until)?.ToString("O", CultureInfo.InvariantCulture),
-                ["outcome"] = _outcome,
-            }.ToJsonString()));
-
-            if (_outcome is not null)
-            {
-                _effects.Add(new CompleteInstance(new JsonObject
-                {
-                    ["outcome"] = _outcome,
-                    ["stage"] = _state.Stage,
-                    ["answers"] = _state.Answers.DeepClone(),
-                }.ToJsonString()));
-            }
-
-            return new Transition(_state.ToJson(), _effects);
+            var status = new JourneyStatus(
+                _definition.Id,
+                _state.Version,
+                _state.Stage,
+                _state.Step,
+                _outcome is not null ? null : _state.PausedUntil is not null ? "agent" : _state.Waiting.ToString().ToLowerInvariant(),
+                _outcome is not null ? null : _state.PausedUntil ?? _state.Until,
+                _outcome);
+            var outcome = _outcome is null ? null : new JourneyOutcome(_outcome, _state.Stage, (JsonObject)_state.Answers.DeepClone());
+            return new JourneyTransition(_state, _effects, status, outcome);
         }
     }
-
-    private static readonly AskStep YesNoQuestion = new()
-    {
-        Id = "confirm",
-        Path = "$",
-        Class = MessageClass.Service,
-        Message = new MessageTemplates { Path = "$" },
-        Expect = AnswerKind.YesNo,
-    };
 
     /// <summary>Plain text from rendered HTML: tags dropped, paragraphs as blank lines, entities decoded.</summary>
     public static string PlainText(string html)

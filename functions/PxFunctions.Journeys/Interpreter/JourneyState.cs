@@ -25,22 +25,13 @@ public enum WaitingFor
     Agent,
 }
 
-/// <summary>A line of the conversation kept for handoff tickets (the last few only, so state stays bounded).</summary>
-public sealed record ConversationLine(
-    [property: JsonPropertyName("at")] DateTimeOffset At,
-    [property: JsonPropertyName("from")] string From,
-    [property: JsonPropertyName("channel")] string? Channel,
-    [property: JsonPropertyName("text")] string Text);
-
 /// <summary>
-/// A journey instance's state (the runtime stores it as the instance's state string). Bounded: a few fields, the
-/// recorded answers (one per ask/record step) and the last <see cref="MaxConversation"/> lines of conversation.
+/// A journey instance's state, carried by the orchestration (in its history and through ContinueAsNew). Bounded:
+/// a few fields and the recorded answers (one per ask/record step). It holds no personal data: no texts, no
+/// addresses; the conversation itself lives in the message log and the reply store.
 /// </summary>
 public sealed record JourneyState
 {
-    public const int MaxConversation = 10;
-    public const int MaxLineChars = 320;
-
     [JsonPropertyName("journey")] public required string JourneyId { get; init; }
     [JsonPropertyName("version")] public required int Version { get; init; }
     [JsonPropertyName("step")] public string? Step { get; init; }
@@ -49,7 +40,8 @@ public sealed record JourneyState
     [JsonPropertyName("until")] public DateTimeOffset? Until { get; init; }
     [JsonPropertyName("answers")] public JsonObject Answers { get; init; } = [];
     [JsonPropertyName("deliveredAt")] public DateTimeOffset? DeliveredAt { get; init; }
-    [JsonPropertyName("conversation")] public IReadOnlyList<ConversationLine> Conversation { get; init; } = [];
+    /// <summary>The channel the customer last wrote on (agent replies go back on it).</summary>
+    [JsonPropertyName("lastChannel")] public string? LastChannel { get; init; }
 
     /// <summary>The customer asked for a person; we asked them to confirm and wait for yes/no.</summary>
     [JsonPropertyName("confirmingHandoff")] public bool ConfirmingHandoff { get; init; }
@@ -62,7 +54,7 @@ public sealed record JourneyState
 
     [JsonPropertyName("sent")] public int Sent { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new()
+    public static readonly JsonSerializerOptions Json = new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
@@ -71,12 +63,4 @@ public sealed record JourneyState
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static JourneyState? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize<JourneyState>(json, Json);
-
-    public JourneyState With(ConversationLine line) => this with
-    {
-        Conversation = Conversation
-            .Append(line with { Text = line.Text.Length > MaxLineChars ? line.Text[..MaxLineChars] : line.Text })
-            .TakeLast(MaxConversation)
-            .ToList(),
-    };
 }

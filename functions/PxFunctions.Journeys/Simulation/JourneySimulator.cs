@@ -1,8 +1,9 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Templates;
 
 namespace PxFunctions.Journeys.Simulation;
 
@@ -62,7 +63,6 @@ public static class JourneySimulator
         DateTimeOffset start,
         TimeSpan horizon)
     {
-        var interpreter = new JourneyInterpreter((id, v) => id == definition.Id ? definition : null);
         var input = new JourneyInput(
             definition.Id,
             version,
@@ -70,97 +70,94 @@ public static class JourneySimulator
             Object(sample, "order"),
             Object(sample, "product"),
             Object(sample, "brand"),
-            Object(sample, "links")).ToJson();
-        var instanceId = "simulation";
+            Object(sample, "links"));
+        var interpreter = new JourneyInterpreter((id, v) => id == definition.Id ? definition : null, JourneyContext.Of(input));
         var timeline = new List<TimelineEntry>();
         var timers = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var pendingReplies = replies.ToList();
-        var scheduled = new List<(DateTimeOffset At, string Name, string? Data)>();
-        scheduled.AddRange(events.Select(e => (start + e.At, e.Name, e.Data?.ToJsonString())));
-        scheduled.AddRange(pendingReplies.Where(r => r.At is not null).Select(r => (start + r.At!.Value, JourneyInterpreter.Events.Reply, (string?)ReplyData(r))));
+        var scheduled = new List<(DateTimeOffset At, string Name, JsonObject Data)>();
+        scheduled.AddRange(events.Select(e => (start + e.At, e.Name, (JsonObject?)e.Data?.DeepClone() ?? [])));
+        scheduled.AddRange(pendingReplies.Where(r => r.At is not null).Select(r => (start + r.At!.Value, JourneyInterpreter.Events.Reply, ReplyData(r))));
         pendingReplies.RemoveAll(r => r.At is not null);
 
-        string? state = null;
-        JsonNode? customStatus = null;
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        JourneyState? state = null;
+        JourneyStatus? customStatus = null;
         string? outcome = null;
         var now = start;
         var transition = 0;
 
-        void Apply(InstanceEvent e)
+        void Apply(JourneyEvent e)
         {
             if (++transition > MaxTransitions)
             {
                 throw new InvalidOperationException($"The simulation stopped after {MaxTransitions} transitions.");
             }
 
-            var result = interpreter.Apply(new InstanceView(instanceId, state, input, now, new Dictionary<string, DateTimeOffset>(timers)), e);
+            var result = interpreter.Apply(new JourneyView(state, now, new Dictionary<string, DateTimeOffset>(timers)), e);
             state = result.State;
-            var stage = JourneyState.Parse(state)?.Stage;
+            customStatus = result.Status;
             foreach (var effect in result.Effects)
             {
                 switch (effect)
                 {
-                    case SendMessage send:
-                        Record(send, stage);
+                    case SendToCustomer send:
+                        Record(send.Message, e);
                         break;
-                    case StartTimer start:
-                        timers[start.Name] = start.DueAt;
+                    case RecordForTeam team:
+                        Keep(team.Record);
+                        break;
+                    case StartTimer startTimer:
+                        timers[startTimer.Name] = startTimer.DueAt;
                         break;
                     case CancelTimer cancel:
                         timers.Remove(cancel.Name);
                         break;
-                    case SetCustomStatus status:
-                        customStatus = status.Json is null ? null : JsonNode.Parse(status.Json);
-                        break;
-                    case CompleteInstance complete:
-                        outcome = (string?)JsonNode.Parse(complete.Output ?? "{}")?["outcome"];
-                        timers.Clear();
-                        timeline.Add(Entry("end", stage, null) with { Detail = outcome });
-                        break;
                 }
+            }
+
+            if (result.Outcome is { } ended)
+            {
+                outcome = ended.Outcome;
+                timers.Clear();
+                timeline.Add(Entry("end", state.Stage, null) with { Detail = outcome });
             }
         }
 
-        void Record(SendMessage send, string? stage)
+        void Record(MessageOrder order, JourneyEvent cause)
         {
-            switch (send.Channel)
+            var text = order.TextRef is { } reference ? texts.GetValueOrDefault(reference) : null;
+            var message = MessageRenderer.Render(definition, order, input, text);
+            var channel = ChannelFor(message);
+            timeline.Add(Entry("message", message.Stage ?? state?.Stage, message.Step) with
             {
-                case JourneyChannels.Customer:
-                    var message = OutboundMessage.Parse(send.Payload);
-                    var channel = ChannelFor(message);
-                    timeline.Add(Entry("message", message.Stage ?? stage, message.Step) with
-                    {
-                        Channel = channel ?? "none",
-                        Class = message.Class,
-                        Text = channel == "email" ? message.Email?.Text : message.Sms?.Text,
-                        Subject = channel == "email" ? message.Email?.Subject : null,
-                        Segments = channel == "sms" ? message.Sms?.Segments : null,
-                        Detail = channel is null ? "no channel: the customer has no phone or email for " + string.Join("/", message.Channels) : message.Kind.ToString().ToLowerInvariant(),
-                    });
+                Channel = channel ?? "none",
+                Class = message.Class,
+                Text = channel == "email" ? message.Email?.Text : message.Sms?.Text,
+                Subject = channel == "email" ? message.Email?.Subject : null,
+                Segments = channel == "sms" ? message.Sms?.Segments : null,
+                Detail = channel is null ? "no channel: the customer has no phone or email for " + string.Join("/", message.Channels) : message.Kind.ToString().ToLowerInvariant(),
+            });
 
-                    // A scripted answer to this question arrives some time after it was asked.
-                    if (message.Step is { } asked && pendingReplies.FirstOrDefault(r => r.Step == asked) is { } reply)
-                    {
-                        pendingReplies.Remove(reply);
-                        scheduled.Add((now + reply.After, JourneyInterpreter.Events.Reply, ReplyData(reply)));
-                    }
-
-                    break;
-                case JourneyChannels.Handoff:
-                    var handoff = JsonNode.Parse(send.Payload)!;
-                    timeline.Add(Entry("handoff", stage, null) with { Detail = $"{(string?)handoff["action"]}: {(string?)handoff["reason"]}" });
-                    break;
-                case JourneyChannels.Fact or JourneyChannels.Inbox:
-                    var fact = JsonNode.Parse(send.Payload)!;
-                    timeline.Add(Entry(send.Channel, stage, (string?)fact["step"]) with { Detail = $"{(string?)fact["fact"]} = {(string?)fact["value"]}" });
-                    break;
+            // A scripted answer to this question arrives some time after it was asked.
+            if (message.Step is { } asked && pendingReplies.FirstOrDefault(r => r.Step == asked) is { } reply)
+            {
+                pendingReplies.Remove(reply);
+                scheduled.Add((now + reply.After, JourneyInterpreter.Events.Reply, ReplyData(reply)));
             }
+        }
+
+        void Keep(TeamRecord record)
+        {
+            var value = record.Value ?? (record.TextRef is { } reference ? texts.GetValueOrDefault(reference) : null);
+            var detail = record.Kind == JourneyChannels.Handoff ? $"{record.Action}: {record.Reason}" : $"{record.Fact} = {value}";
+            timeline.Add(Entry(record.Kind, state?.Stage, record.Kind == JourneyChannels.Handoff ? null : record.Step) with { Detail = detail });
         }
 
         TimelineEntry Entry(string kind, string? stage, string? step) =>
             new() { At = now, Offset = XmlConvert.ToString(now - start), Kind = kind, Stage = stage, Step = step };
 
-        Apply(new InstanceEvent(InstanceEventKind.Start, "start", InstanceEvent.StartName, input, start));
+        Apply(JourneyEvent.Start(start));
         while (outcome is null)
         {
             var nextTimer = timers.OrderBy(t => t.Value).Select(t => (At: t.Value, Name: t.Key)).FirstOrDefault();
@@ -183,33 +180,47 @@ public static class JourneySimulator
             if (eventFirst)
             {
                 scheduled.Remove(nextEvent);
+                ReplyReading? reading = null;
                 if (nextEvent.Name == JourneyInterpreter.Events.Reply)
                 {
-                    var data = JsonNode.Parse(nextEvent.Data!)!;
-                    timeline.Add(Entry("reply", JourneyState.Parse(state)?.Stage, null) with { Channel = (string?)data["channel"], Text = (string?)data["text"] });
+                    var text = (string?)nextEvent.Data["text"] ?? "";
+                    timeline.Add(Entry("reply", state?.Stage, null) with { Channel = (string?)nextEvent.Data["channel"], Text = text });
+                    reading = ReplyReader.Read(definition, state?.Step, state?.ConfirmingHandoff ?? false, text);
                 }
                 else
                 {
-                    timeline.Add(Entry("event", JourneyState.Parse(state)?.Stage, null) with { Detail = nextEvent.Name });
+                    timeline.Add(Entry("event", state?.Stage, null) with { Detail = nextEvent.Name });
                 }
 
-                Apply(new InstanceEvent(InstanceEventKind.External, $"e{transition}", nextEvent.Name, nextEvent.Data, now));
+                // As live: the text is kept aside and the event carries its reference.
+                var data = (JsonObject)nextEvent.Data.DeepClone();
+                if ((string?)data["text"] is { } eventText)
+                {
+                    var reference = "t" + transition;
+                    texts[reference] = eventText;
+                    data.Remove("text");
+                    data["ref"] = reference;
+                }
+
+                Apply(new JourneyEvent(JourneyEventKind.External, nextEvent.Name, data, now, reading));
             }
             else
             {
                 timers.Remove(nextTimer.Name);
-                Apply(new InstanceEvent(InstanceEventKind.Timer, $"t{transition}", nextTimer.Name, null, nextTimer.At));
+                Apply(JourneyEvent.Timer(nextTimer.Name, nextTimer.At));
             }
         }
 
-        return new SimulationResult(definition.Id, version, start, now, outcome is null ? "Running" : "Completed", outcome, customStatus, timeline);
+        return new SimulationResult(definition.Id, version, start, now, outcome is null ? "Running" : "Completed", outcome, customStatus is null ? null : JsonSerializer.SerializeToNode(customStatus, StatusJson), timeline);
     }
 
     /// <summary>The channel the customer would get: the first of the message's preference that they can receive.</summary>
     private static string? ChannelFor(OutboundMessage message) =>
         message.Channels.FirstOrDefault(c => c == "sms" ? message.Customer.Phone is not null && message.Sms is not null : message.Customer.Email is not null && message.Email is not null);
 
-    private static string ReplyData(ScriptedReply reply) => new JsonObject { ["text"] = reply.Text, ["channel"] = reply.Channel }.ToJsonString();
+    private static JsonObject ReplyData(ScriptedReply reply) => new() { ["text"] = reply.Text, ["channel"] = reply.Channel };
+
+    private static readonly JsonSerializerOptions StatusJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
 
     private static JsonObject Object(JsonObject sample, string name) => sample[name] is JsonObject o ? (JsonObject)o.DeepClone() : [];
 }

@@ -1,16 +1,15 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using PxFunctions.Channels.Acs;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Channels.Links;
 using PxFunctions.Configuration;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Durable;
 using PxFunctions.Storage;
 
 namespace PxFunctions.Channels;
 
-/// <summary>Wires the channels: ACS or the dev outbox behind one port, the compliance rules, the dispatcher as the effect sink.</summary>
+/// <summary>Wires the channels: ACS or the dev outbox behind one port, the compliance rules, the journeys' messenger, texts and records.</summary>
 public static class ChannelRegistration
 {
     public static IServiceCollection AddPxChannels(this IServiceCollection services, ChannelSettings settings)
@@ -21,6 +20,7 @@ public static class ChannelRegistration
             PublicBaseUrl = settings.PublicBaseUrl,
             Brand = settings.Brand,
             Cap = settings.Cap,
+            SendLease = settings.SendLease,
         });
         services.AddSingleton(new QuietHours(settings.QuietHours));
         services.AddSingleton(new LinkSigner(settings.LinkKey));
@@ -28,14 +28,15 @@ public static class ChannelRegistration
         services.AddSingleton(sp => new MessageLog(Table(sp, MessageLog.TableName), Table(sp, MessageLog.IndexTableName)));
         services.AddSingleton(sp => new Conversations(Table(sp, Conversations.TableName)));
         services.AddSingleton(sp => new CustomerRecords(Table(sp, CustomerRecords.TableName)));
-        services.AddSingleton<IEffectScheduler, OutboxScheduler>();
+        services.AddSingleton(sp => new JourneyTexts(Table(sp, JourneyTexts.TableName)));
+        services.AddSingleton<IReplyStore>(sp => sp.GetRequiredService<JourneyTexts>());
         services.AddSingleton<CustomerMessageSender>();
+        services.AddSingleton<IJourneyMessenger, JourneyMessenger>();
+        services.AddSingleton<ITeamRecords, JourneyTeamRecords>();
         services.AddSingleton<ReplyRouter>();
         services.AddSingleton<InboundSmsHandler>();
         services.AddSingleton<AcsEventProcessor>();
-        services.AddSingleton<MessageDispatcher>();
-        services.TryAddSingleton<IEffectSink>(sp => sp.GetRequiredService<MessageDispatcher>());
-        foreach (var table in new[] { ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName })
+        foreach (var table in new[] { JourneyTexts.TableName, ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName })
         {
             services.AddStorageResource(StorageResource.Table(table));
         }
@@ -63,17 +64,6 @@ public static class ChannelRegistration
     }
 
     private static Azure.Data.Tables.TableClient Table(IServiceProvider sp, string name) => sp.GetRequiredService<StorageAccount>().Table(name);
-}
-
-/// <summary>Re-queues an effect for later (a held message), hidden until then, as timers are.</summary>
-public sealed class OutboxScheduler(RuntimeStorage storage, RuntimeOptions options, TimeProvider time) : IEffectScheduler
-{
-    public Task ScheduleAsync(EffectMessage effect, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var delay = at - time.GetUtcNow();
-        var hidden = delay > options.MaxTimerHop ? options.MaxTimerHop : delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
-        return storage.Outbox.SendMessageAsync(effect.ToJson(), options.TimerVisibility(hidden), TimeSpan.FromSeconds(-1), cancellationToken);
-    }
 }
 
 /// <summary>Nonces of answer and unsubscribe links already used (table <c>UsedLinks</c>): a link acts once.</summary>

@@ -4,7 +4,8 @@ using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Links;
 using PxFunctions.Http;
 using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Durable;
+using PxFunctions.Channels.Dispatch;
 
 namespace PxFunctions.Channels;
 
@@ -23,7 +24,7 @@ public static class CustomerLinksApi
         return endpoints;
     }
 
-    private static async Task<IResult> AnswerAsync(string token, HttpRequest request, LinkSigner signer, UsedLinks used, InstanceClient instances, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> AnswerAsync(string token, HttpRequest request, LinkSigner signer, UsedLinks used, IJourneyInstances instances, JourneyTexts texts, TimeProvider time, CancellationToken ct)
     {
         var (payload, error) = signer.Verify(token, time.GetUtcNow());
         if (payload is null || payload.Kind != LinkPayload.Answer || payload.InstanceId is null)
@@ -41,9 +42,16 @@ public static class CustomerLinksApi
             return Page(StatusCodes.Status409Conflict, "Already answered", "Thanks, we already have this answer.");
         }
 
-        var data = new JsonObject { ["text"] = payload.Value, ["channel"] = "email", ["at"] = time.GetUtcNow() }.ToJsonString();
-        var result = await instances.RaiseEventAsync(payload.InstanceId, JourneyInterpreter.Events.Reply, data, "link:" + payload.Nonce, requireExisting: true, ct);
-        return result == OperationResult.Accepted
+        if (await instances.GetAsync(payload.InstanceId, ct) is not { IsActive: true })
+        {
+            return Page(StatusCodes.Status410Gone, "This question has closed", "Thanks anyway: this conversation has finished.");
+        }
+
+        var now = time.GetUtcNow();
+        var reference = await texts.SaveAsync(payload.InstanceId, "link:" + payload.Nonce, new JourneyText("customer", "email", payload.Value ?? "", now), ct);
+        var data = new JsonObject { ["ref"] = reference, ["channel"] = "email", ["at"] = now };
+        var result = await instances.RaiseEventAsync(payload.InstanceId, JourneyInterpreter.Events.Reply, data, "link:" + payload.Nonce, ct);
+        return result == InstanceOperation.Accepted
             ? Page(StatusCodes.Status200OK, "Thank you", "Your answer is in. You can close this page.")
             : Page(StatusCodes.Status410Gone, "This question has closed", "Thanks anyway: this conversation has finished.");
     }

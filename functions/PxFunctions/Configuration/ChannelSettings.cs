@@ -30,13 +30,16 @@ public sealed record ChannelSettings
     public TextingWindow? QuietHours { get; init; }
     public FrequencyCap Cap { get; init; } = FrequencyCap.Default;
 
+    /// <summary>How long a worker owns a message it is sending; after a crash mid-send the message goes again after this.</summary>
+    public TimeSpan SendLease { get; init; } = TimeSpan.FromMinutes(3);
+
     /// <summary>Set by App Service and Functions to the app's default host name.</summary>
     public const string WebsiteHostName = "WEBSITE_HOSTNAME";
 
     /// <summary>True when ACS is configured; otherwise messages go to the dev outbox.</summary>
     public bool UsesAcs => AcsConnection is not null || AcsEndpoint is not null;
 
-    public static ChannelSettings Read(Func<string, string?> get, int? customHandlerPort)
+    public static ChannelSettings Read(Func<string, string?> get, bool underFunctionsHost)
     {
         AcsConnectionString? connection = null;
         if (get(SettingNames.AcsConnectionString) is { } cs)
@@ -94,7 +97,7 @@ public sealed record ChannelSettings
             EmailReplyTo = get(SettingNames.AcsEmailReplyTo),
             // In Azure the platform names the app's host (WEBSITE_HOSTNAME); standalone, the default local address.
             PublicBaseUrl = Uri(get, SettingNames.PublicBaseUrl, requireHttps: false)
-                ?? (get(WebsiteHostName) is { } host ? new Uri("https://" + host) : new Uri(customHandlerPort is null ? "http://127.0.0.1:7071" : "https://localhost")),
+                ?? (get(WebsiteHostName) is { } host ? new Uri("https://" + host) : new Uri(underFunctionsHost ? "https://localhost" : "http://127.0.0.1:7071")),
             LinkKey = key is null ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32) : System.Text.Encoding.UTF8.GetBytes(key),
             LinkKeyIsEphemeral = key is null,
             EventGridSecret = get(SettingNames.EventGridSecret),
@@ -106,6 +109,11 @@ public sealed record ChannelSettings
                 get(SettingNames.BrandSupportEmail)),
             QuietHours = quiet,
             Cap = new FrequencyCap(cap, TimeSpan.FromDays(days)),
+            SendLease = get(SettingNames.SendLease) is { } lease
+                ? TimeSpan.TryParse(lease, System.Globalization.CultureInfo.InvariantCulture, out var l) && l >= TimeSpan.FromSeconds(5) && l <= TimeSpan.FromMinutes(30)
+                    ? l
+                    : throw new InvalidSettingException(SettingNames.SendLease, $"must be a duration from 00:00:05 to 00:30:00 (longer than one send takes); got '{lease}'.")
+                : TimeSpan.FromMinutes(3),
         };
     }
 

@@ -18,8 +18,8 @@ public sealed partial record PxSettings
     /// <summary>Prefix of every queue, table and container this app owns, so several apps or tests can share an account.</summary>
     public string StoragePrefix { get; init; } = "px";
 
-    /// <summary>Port the Functions host asked the custom handler to listen on; null when standalone.</summary>
-    public int? CustomHandlerPort { get; init; }
+    /// <summary>Whether the Azure Functions host runs this process (the isolated worker); false when standalone.</summary>
+    public bool UnderFunctionsHost { get; init; }
 
     /// <summary>Whether the in-process dispatcher polls queues and runs timers (standalone only, by default).</summary>
     public bool DispatcherEnabled { get; init; } = true;
@@ -40,10 +40,10 @@ public sealed partial record PxSettings
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
     public bool ConsoleTelemetry { get; init; }
 
-    /// <summary>Partition queues for instance messages (<c>px-events-0</c> ...); more spreads load over more queues.</summary>
-    public int RuntimePartitions { get; init; } = PxFunctions.Runtime.RuntimeOptions.DefaultPartitions;
+    /// <summary>The standalone host's Durable task hub (under the Functions host, host.json's <c>durableTask</c> section rules).</summary>
+    public DurableSettings Durable { get; init; } = new();
     /// <summary>ACS or the dev outbox, link and webhook secrets, brand, quiet hours, frequency cap.</summary>
-    public ChannelSettings Channels { get; init; } = ChannelSettings.Read(_ => null, null);
+    public ChannelSettings Channels { get; init; } = ChannelSettings.Read(_ => null, false);
 
     /// <summary>Webhook signing secrets per storefront (comma-separated for rotation; <c>shop=secret</c> for one shop).</summary>
     public string? ShopifySecrets { get; init; }
@@ -62,8 +62,6 @@ public sealed partial record PxSettings
 
     public const int DefaultMaxDequeueCount = 5;
 
-    public bool IsCustomHandler => CustomHandlerPort is not null;
-
     /// <summary>True when no storage setting is present, so the standalone host should start Azurite itself.</summary>
     public static bool NeedsEmbeddedStorage(IConfiguration configuration)
     {
@@ -72,11 +70,10 @@ public sealed partial record PxSettings
     }
 
     /// <summary>Reads and validates every setting. <paramref name="isDevelopment"/> opens admin routes when no key is set and turns on console telemetry.</summary>
-    public static PxSettings Read(IConfiguration configuration, bool isDevelopment)
+    public static PxSettings Read(IConfiguration configuration, bool isDevelopment, bool underFunctionsHost = false)
     {
         string? Get(string name) => NullIfBlank(configuration[SettingNames.Key(name)]);
 
-        var port = ParseInt(Get(SettingNames.CustomHandlerPort), SettingNames.CustomHandlerPort, 1, 65535);
         var adminKey = Get(SettingNames.AdminKey);
         if (adminKey is { Length: < 16 })
         {
@@ -94,22 +91,22 @@ public sealed partial record PxSettings
         var settings = new PxSettings
         {
             Storage = ReadStorage(configuration),
-            Channels = ChannelSettings.Read(Get, port),
+            Channels = ChannelSettings.Read(Get, underFunctionsHost),
             ShopifySecrets = Get(SettingNames.ShopifyWebhookSecrets),
             WooCommerceSecrets = Get(SettingNames.WooCommerceWebhookSecrets),
             OrdersSecrets = Get(SettingNames.OrdersWebhookSecrets),
             AdminKey = adminKey,
             StoragePrefix = prefix,
-            CustomHandlerPort = port,
-            DispatcherEnabled = ParseBool(Get(SettingNames.DispatcherEnabled), SettingNames.DispatcherEnabled) ?? port is null,
+            UnderFunctionsHost = underFunctionsHost,
+            DispatcherEnabled = ParseBool(Get(SettingNames.DispatcherEnabled), SettingNames.DispatcherEnabled) ?? !underFunctionsHost,
             DispatcherPollInterval = ParseDuration(Get(SettingNames.DispatcherPollInterval), SettingNames.DispatcherPollInterval) ?? TimeSpan.FromMilliseconds(200),
             DispatcherMaxPollInterval = ParseDuration(Get(SettingNames.DispatcherMaxPollInterval), SettingNames.DispatcherMaxPollInterval) ?? DefaultMaxPollInterval,
             DispatcherBatchSize = ParseInt(Get(SettingNames.DispatcherBatchSize), SettingNames.DispatcherBatchSize, 1, 32) ?? 16,
             MaxDequeueCount = ParseInt(Get(SettingNames.QueuesMaxDequeueCount), SettingNames.QueuesMaxDequeueCount, 1, 100) ?? DefaultMaxDequeueCount,
             VisibilityTimeout = ParseDuration(Get(SettingNames.QueuesVisibilityTimeout), SettingNames.QueuesVisibilityTimeout) ?? TimeSpan.FromMinutes(5),
             RetryDelay = ParseDuration(Get(SettingNames.QueuesRetryDelay), SettingNames.QueuesRetryDelay, allowZero: true) ?? TimeSpan.FromSeconds(1),
-            RuntimePartitions = ParseInt(Get(SettingNames.RuntimePartitions), SettingNames.RuntimePartitions, 1, 16) ?? PxFunctions.Runtime.RuntimeOptions.DefaultPartitions,
-            LoadExampleJourneys = ParseBool(Get(SettingNames.JourneysLoadExamples), SettingNames.JourneysLoadExamples) ?? port is null,
+            Durable = ReadDurable(Get, prefix),
+            LoadExampleJourneys = ParseBool(Get(SettingNames.JourneysLoadExamples), SettingNames.JourneysLoadExamples) ?? !underFunctionsHost,
             ConsoleTelemetry = ParseBool(Get(SettingNames.TelemetryConsoleExporter), SettingNames.TelemetryConsoleExporter) ?? isDevelopment,
             ApplicationInsightsConnectionString = Get(SettingNames.ApplicationInsightsConnectionString),
             ApplicationInsightsAuthenticationString = Get(SettingNames.ApplicationInsightsAuthenticationString),
@@ -124,6 +121,30 @@ public sealed partial record PxSettings
         // admin call outside Development, so an operator sees why instead of an app that will not start.
         return settings with { AllowAnonymousAdmin = isDevelopment && adminKey is null };
     }
+
+    private static DurableSettings ReadDurable(Func<string, string?> get, string prefix)
+    {
+        var hub = get(SettingNames.DurableTaskHub) ?? (prefix == "px" ? DurableSettings.DefaultTaskHub : prefix + "hub");
+        if (!TaskHubPattern().IsMatch(hub))
+        {
+            throw new InvalidSettingException(SettingNames.DurableTaskHub, $"must be 3-45 letters or digits starting with a letter (Durable task hub names); got '{hub}'.");
+        }
+
+        return new DurableSettings
+        {
+            TaskHub = hub,
+            Partitions = ParseInt(get(SettingNames.DurablePartitions), SettingNames.DurablePartitions, 1, 16) ?? DurableSettings.DefaultPartitions,
+            MaxQueuePollingInterval = ParseDuration(get(SettingNames.DurableMaxPollingInterval), SettingNames.DurableMaxPollingInterval) ?? DurableSettings.DefaultMaxQueuePollingInterval,
+            ExtendedSessions = ParseBool(get(SettingNames.DurableExtendedSessions), SettingNames.DurableExtendedSessions) ?? false,
+            MaximumTimerInterval = ParseDuration(get(SettingNames.DurableMaximumTimerInterval), SettingNames.DurableMaximumTimerInterval) is { } max
+                ? max < TimeSpan.FromDays(6) ? max : throw new InvalidSettingException(SettingNames.DurableMaximumTimerInterval, "must stay under the queue's 7-day visibility limit (at most 6 days).")
+                : DurableSettings.DefaultMaximumTimerInterval,
+            VisibilityTimeout = ParseDuration(get(SettingNames.DurableVisibilityTimeout), SettingNames.DurableVisibilityTimeout) ?? DurableSettings.DefaultVisibilityTimeout,
+        };
+    }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,44}$")]
+    private static partial Regex TaskHubPattern();
 
     private static StorageSettings ReadStorage(IConfiguration configuration)
     {

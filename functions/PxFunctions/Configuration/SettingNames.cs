@@ -28,7 +28,12 @@ public static class SettingNames
     public const string QueuesVisibilityTimeout = "Px__Queues__VisibilityTimeout";
     public const string QueuesRetryDelay = "Px__Queues__RetryDelay";
     public const string TelemetryConsoleExporter = "Px__Telemetry__ConsoleExporter";
-    public const string RuntimePartitions = "Px__Runtime__Partitions";
+    public const string DurableTaskHub = "Px__Durable__TaskHub";
+    public const string DurablePartitions = "Px__Durable__Partitions";
+    public const string DurableMaxPollingInterval = "Px__Durable__MaxPollingInterval";
+    public const string DurableExtendedSessions = "Px__Durable__ExtendedSessions";
+    public const string DurableMaximumTimerInterval = "Px__Durable__MaximumTimerInterval";
+    public const string DurableVisibilityTimeout = "Px__Durable__VisibilityTimeout";
     public const string JourneysLoadExamples = "Px__Journeys__LoadExamples";
 
     public const string AcsConnectionString = "Acs__ConnectionString";
@@ -48,6 +53,7 @@ public static class SettingNames
     public const string QuietHoursEnd = "Px__QuietHours__End";
     public const string FrequencyCapMessages = "Px__FrequencyCap__Messages";
     public const string FrequencyCapDays = "Px__FrequencyCap__Days";
+    public const string SendLease = "Px__Messages__SendLease";
 
     public const string ShopifyWebhookSecrets = "Shopify__WebhookSecrets";
     public const string WooCommerceWebhookSecrets = "WooCommerce__WebhookSecrets";
@@ -55,7 +61,6 @@ public static class SettingNames
 
     public const string ApplicationInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string ApplicationInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
-    public const string CustomHandlerPort = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
     /// <summary>The configuration key (<c>:</c>-separated) for a setting name.</summary>
     public static string Key(string settingName) => settingName.Replace("__", ":", StringComparison.Ordinal);
@@ -66,10 +71,12 @@ public static class SettingNames
         Storage, StorageAccountName, StorageBlobServiceUri, StorageQueueServiceUri, StorageTableServiceUri,
         StorageCredential, StorageClientId, AdminKey, StoragePrefix, EmbeddedStorageDataPath, EmbeddedStorageInMemory,
         DispatcherEnabled, DispatcherPollInterval, DispatcherMaxPollInterval, DispatcherBatchSize,
-        QueuesMaxDequeueCount, QueuesVisibilityTimeout, QueuesRetryDelay, TelemetryConsoleExporter, RuntimePartitions, JourneysLoadExamples,
+        QueuesMaxDequeueCount, QueuesVisibilityTimeout, QueuesRetryDelay, TelemetryConsoleExporter,
+        DurableTaskHub, DurablePartitions, DurableMaxPollingInterval, DurableExtendedSessions, DurableMaximumTimerInterval, DurableVisibilityTimeout,
+        JourneysLoadExamples,
         AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
         InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, QuietHoursStart, QuietHoursEnd,
-        FrequencyCapMessages, FrequencyCapDays, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
-        ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString, CustomHandlerPort,
+        FrequencyCapMessages, FrequencyCapDays, SendLease, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
+        ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString,
     ];
 }

@@ -6,6 +6,7 @@ using PxFunctions.Intake;
 using PxFunctions.Journeys;
 using PxFunctions.Storage;
 using PxFunctions.Telemetry;
+using PxFunctions.Standalone;
 using PxFunctions.Triggers;
 
 namespace PxFunctions.Hosting;
@@ -14,11 +15,11 @@ namespace PxFunctions.Hosting;
 public static class PxApp
 {
     /// <summary>
-    /// Builds the app without starting it. <paramref name="configure"/> lets tests add settings and functions.
-    /// With <paramref name="forManifest"/> no storage is contacted or started: only what is registered matters.
+    /// Builds the standalone app without starting it: one process with the HTTP functions, the queue and timer
+    /// functions (polled in process) and the Durable engine on DTFx. <paramref name="configure"/> lets tests add
+    /// settings and functions.
     /// </summary>
-    public static async Task<WebApplication> BuildAsync(
-        string[] args, Action<WebApplicationBuilder>? configure = null, bool forManifest = false, CancellationToken cancellationToken = default)
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(args);
         // local.settings.json may sit beside the project (Functions tooling) or at the repo root.
@@ -31,19 +32,8 @@ public static class PxApp
         {
             if (PxSettings.NeedsEmbeddedStorage(builder.Configuration))
             {
-                if (forManifest)
-                {
-                    builder.Configuration[SettingNames.Key(SettingNames.Storage)] = "UseDevelopmentStorage=true";
-                }
-                else if (builder.Configuration[SettingNames.Key(SettingNames.CustomHandlerPort)] is not null)
-                {
-                    throw new InvalidSettingException(SettingNames.Storage, "is required under the Functions host (a connection string, or the identity-based __accountName / service URI settings).");
-                }
-                else
-                {
-                    azurite = await StartEmbeddedStorageAsync(builder.Configuration, cancellationToken);
-                    builder.Configuration[SettingNames.Key(SettingNames.Storage)] = azurite.ConnectionString;
-                }
+                azurite = await StartEmbeddedStorageAsync(builder.Configuration, cancellationToken);
+                builder.Configuration[SettingNames.Key(SettingNames.Storage)] = azurite.ConnectionString;
             }
 
             var settings = PxSettings.Read(builder.Configuration, builder.Environment.IsDevelopment());
@@ -52,7 +42,16 @@ public static class PxApp
                 settings = settings with { Storage = settings.Storage with { IsEmbedded = true } };
             }
 
-            Configure(builder, settings);
+            ConfigureLogging(builder.Logging, builder.Environment.IsDevelopment());
+            builder.AddPxTelemetry(settings);
+            AddPxServices(builder.Services, settings);
+            builder.Services.AddStandaloneDurableTask(settings.Durable);
+            if (settings.DispatcherEnabled)
+            {
+                builder.Services.AddHostedService<QueueDispatcher>();
+                builder.Services.AddHostedService<TimerScheduler>();
+            }
+
             var app = builder.Build();
             if (azurite is not null)
             {
@@ -74,27 +73,22 @@ public static class PxApp
         }
     }
 
-    private static void Configure(WebApplicationBuilder builder, PxSettings settings)
+    internal static void ConfigureLogging(ILoggingBuilder logging, bool isDevelopment)
     {
-        if (settings.CustomHandlerPort is { } port)
+        logging.ClearProviders();
+        if (isDevelopment)
         {
-            // The host chooses the port and forwards to it; nothing else may be served.
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        }
-
-        builder.Logging.ClearProviders();
-        if (builder.Environment.IsDevelopment())
-        {
-            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         }
         else
         {
-            builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+            logging.AddJsonConsole(o => o.IncludeScopes = true);
         }
+    }
 
-        builder.AddPxTelemetry(settings);
-
-        var services = builder.Services;
+    /// <summary>Everything both hosts share: settings, storage, channels, journeys, intake, queue and timer functions.</summary>
+    public static void AddPxServices(IServiceCollection services, PxSettings settings)
+    {
         services.AddSingleton(settings);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new StorageRequestCounter());
@@ -107,7 +101,7 @@ public static class PxApp
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
 
-        // Triggers: registered once here; the dispatcher, invocation endpoints and manifest all read these.
+        // Queue and timer functions: registered once here; the standalone dispatcher and the [Function]s both run them.
         services.AddSingleton<FunctionCatalog>();
         services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<PoisonMessageStore>();
@@ -116,17 +110,27 @@ public static class PxApp
         services.AddStorageResource(StorageResource.Table(HeartbeatTimer.TableName));
         services.AddTimerFunction<HeartbeatTimer>(HeartbeatTimer.FunctionName, HeartbeatTimer.Schedule);
         services.AddPxChannels(settings.Channels);
-        services.AddPxRuntime(settings.RuntimePartitions);
         services.AddPxJourneys(settings.LoadExampleJourneys);
         services.AddPxIntake(settings);
 
         services.AddSingleton<StorageBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageBootstrap>());
-        if (settings.DispatcherEnabled)
-        {
-            services.AddHostedService<QueueDispatcher>();
-            services.AddHostedService<TimerScheduler>();
-        }
+    }
+
+    /// <summary>
+    /// The HTTP functions: one route table for both hosts. Standalone maps it on Kestrel; the Functions app's
+    /// <c>[Function]</c>s run the same endpoints by name (a test checks that the two lists are the same).
+    /// </summary>
+    public static IEndpointRouteBuilder MapPxFunctions(this IEndpointRouteBuilder endpoints, PxSettings settings)
+    {
+        endpoints.MapHealthApi();
+        endpoints.MapOperationsApi();
+        endpoints.MapJourneysApi();
+        endpoints.MapAcsEventsApi();
+        endpoints.MapCustomerLinksApi();
+        endpoints.MapMessagingApi(settings.Channels);
+        endpoints.MapStorefrontWebhooksApi();
+        return endpoints;
     }
 
     private static void UsePipeline(WebApplication app, PxSettings settings)
@@ -136,28 +140,23 @@ public static class PxApp
         app.UseRouting();
         app.UseMiddleware<FunctionKeyMiddleware>();
 
-        app.MapHealthApi();
+        app.MapPxFunctions(settings);
+        // Under the Functions host the Durable extension serves this API itself.
         app.MapDurableManagementApi();
-        app.MapJourneysApi();
-        app.MapAcsEventsApi();
-        app.MapCustomerLinksApi();
-        app.MapMessagingApi(settings.Channels);
-        app.MapStorefrontWebhooksApi();
-        app.MapCustomHandlerApi();
 
         var startup = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PxFunctions");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             startup.LogInformation(
-                "PX Functions started as {Mode}; storage {Storage}; dispatcher {Dispatcher}",
-                settings.IsCustomHandler ? "custom handler" : "standalone host",
+                "PX Functions started standalone; storage {Storage}; task hub {TaskHub}; dispatcher {Dispatcher}",
                 settings.Storage.IsEmbedded ? "embedded Azurite" : settings.Storage.IsIdentityBased ? "identity-based" : "connection string",
+                settings.Durable.TaskHub,
                 settings.DispatcherEnabled ? "on" : "off");
             if (settings.AllowAnonymousAdmin)
             {
                 startup.LogWarning("{Setting} is not set: admin routes are open because this is Development", SettingNames.AdminKey);
             }
-            else if (settings.AdminKey is null && !settings.IsCustomHandler)
+            else if (settings.AdminKey is null)
             {
                 startup.LogWarning("{Setting} is not set: every admin route will answer 401", SettingNames.AdminKey);
             }

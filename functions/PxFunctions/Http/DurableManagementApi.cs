@@ -1,15 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PxFunctions.Runtime;
-using PxFunctions.Triggers;
+using PxFunctions.Journeys.Durable;
 
 namespace PxFunctions.Http;
 
 /// <summary>
-/// Instance management with the shape of the Durable Functions HTTP API, so operators can use what they know:
-/// <c>/runtime/webhooks/durabletask/instances/{id}</c> (status, raiseEvent, terminate, suspend, resume, purge),
-/// a query over instances, and starting an instance — also under <c>/api/runtime/...</c>, the form deployed to
-/// Azure. Every route needs a key.
+/// The standalone host's instance management, with the shape of the Durable Functions HTTP API so operators and
+/// tools use what they know: <c>/runtime/webhooks/durabletask/instances/{id}</c> (status with custom status and,
+/// with <c>showHistory=true</c>, history; raiseEvent, terminate, suspend, resume, purge), a query over instances, and
+/// starting an instance. Under the Functions host the Durable extension serves this API itself (system key), so
+/// these routes are not functions. Every route needs a key.
 /// </summary>
 public static class DurableManagementApi
 {
@@ -24,7 +24,8 @@ public static class DurableManagementApi
         JsonNode? CustomStatus,
         JsonNode? Output,
         DateTimeOffset CreatedTime,
-        DateTimeOffset LastUpdatedTime);
+        DateTimeOffset LastUpdatedTime,
+        JsonArray? HistoryEvents = null);
 
     /// <summary>Where to manage an instance (the payload Durable Functions returns from a start).</summary>
     public sealed record ManagementPayload(
@@ -38,43 +39,25 @@ public static class DurableManagementApi
 
     public static IEndpointRouteBuilder MapDurableManagementApi(this IEndpointRouteBuilder endpoints)
     {
-        // The Functions host reserves routes that start with "runtime" (its own extension webhooks), so in Azure the
-        // API is deployed under /api/runtime/webhooks/durabletask. Standalone serves both; only the /api routes are
-        // functions in the deploy manifest.
-        MapInstanceRoutes(endpoints.MapGroup("/api" + Base), named: true);
-        MapInstanceRoutes(endpoints.MapGroup(Base), named: false);
-
-        endpoints.MapGet("/api/admin/poison", async (PoisonMessageStore poison, int? top, CancellationToken ct) =>
-            Results.Ok(await poison.ListAsync(Math.Clamp(top ?? 100, 1, 1000), ct)))
-            .WithName("ListPoisonMessages").RequireFunctionKey();
+        var api = endpoints.MapGroup(Base).RequireFunctionKey();
+        api.MapPost("/orchestrators/{functionName}/{instanceId?}", StartAsync);
+        api.MapGet("/instances", QueryAsync);
+        api.MapGet("/instances/{instanceId}", GetStatusAsync);
+        api.MapDelete("/instances/{instanceId}", PurgeAsync);
+        api.MapPost("/instances/{instanceId}/raiseEvent/{eventName}", RaiseEventAsync);
+        api.MapPost("/instances/{instanceId}/terminate", (string instanceId, string? reason, IJourneyInstances client, CancellationToken ct) =>
+            ControlAsync(instanceId, () => client.TerminateAsync(instanceId, reason, ct)));
+        api.MapPost("/instances/{instanceId}/suspend", (string instanceId, string? reason, IJourneyInstances client, CancellationToken ct) =>
+            ControlAsync(instanceId, () => client.SuspendAsync(instanceId, reason, ct)));
+        api.MapPost("/instances/{instanceId}/resume", (string instanceId, string? reason, IJourneyInstances client, CancellationToken ct) =>
+            ControlAsync(instanceId, () => client.ResumeAsync(instanceId, reason, ct)));
         return endpoints;
     }
 
-    private static void MapInstanceRoutes(RouteGroupBuilder api, bool named)
-    {
-        api.RequireFunctionKey();
-        void Name(RouteHandlerBuilder route, string name)
-        {
-            if (named)
-            {
-                route.WithName(name);
-            }
-        }
+    /// <summary>The orchestrators an instance may be started as through this API.</summary>
+    public static readonly IReadOnlySet<string> Orchestrators = new HashSet<string>([JourneyFunctionNames.Orchestrator], StringComparer.OrdinalIgnoreCase);
 
-        Name(api.MapPost("/orchestrators/{functionName}/{instanceId?}", StartAsync), "StartInstance");
-        Name(api.MapGet("/instances", QueryAsync), "QueryInstances");
-        Name(api.MapGet("/instances/{instanceId}", GetStatusAsync), "GetInstanceStatus");
-        Name(api.MapDelete("/instances/{instanceId}", PurgeAsync), "PurgeInstance");
-        Name(api.MapPost("/instances/{instanceId}/raiseEvent/{eventName}", RaiseEventAsync), "RaiseInstanceEvent");
-        Name(api.MapPost("/instances/{instanceId}/terminate", (string instanceId, string? reason, InstanceClient client, CancellationToken ct) =>
-            ControlAsync(instanceId, () => client.TerminateAsync(instanceId, reason, ct))), "TerminateInstance");
-        Name(api.MapPost("/instances/{instanceId}/suspend", (string instanceId, string? reason, InstanceClient client, CancellationToken ct) =>
-            ControlAsync(instanceId, () => client.SuspendAsync(instanceId, reason, ct))), "SuspendInstance");
-        Name(api.MapPost("/instances/{instanceId}/resume", (string instanceId, string? reason, InstanceClient client, CancellationToken ct) =>
-            ControlAsync(instanceId, () => client.ResumeAsync(instanceId, reason, ct))), "ResumeInstance");
-    }
-
-    private static async Task<IResult> StartAsync(string functionName, string? instanceId, HttpRequest request, InstanceClient client, CancellationToken ct)
+    private static async Task<IResult> StartAsync(string functionName, string? instanceId, HttpRequest request, IJourneyInstances client, CancellationToken ct)
     {
         var input = await ReadJsonBodyAsync(request, ct);
         if (input.Problem is not null)
@@ -82,46 +65,74 @@ public static class DurableManagementApi
             return input.Problem;
         }
 
+        if (!Orchestrators.Contains(functionName))
+        {
+            return Problems.BadRequest("functionName", $"No orchestrator is named '{functionName}' (known: {string.Join(", ", Orchestrators)}).");
+        }
+
         instanceId ??= Guid.NewGuid().ToString("N");
-        try
+        return await WithValidIdAsync(instanceId, async () =>
         {
-            var (status, created) = await client.StartAsync(functionName, instanceId, input.Json, ct);
-            var payload = Links(request, status.InstanceId);
+            // Check what the caller must give before the engine sees it, naming the field at fault.
+            var body = input.Json is null ? null : JsonNode.Parse(input.Json) as JsonObject;
+            if (body is null)
+            {
+                return Problems.BadRequest("body", "An OwnershipJourney input is a JSON object: {\"JourneyId\": \"...\", \"Version\": 1}.");
+            }
+
+            if (Field(body, "journeyId") is not JsonValue id || !id.TryGetValue<string>(out var journeyId) || string.IsNullOrWhiteSpace(journeyId))
+            {
+                return Problems.BadRequest("body.journeyId", "is required: the id of a published journey.");
+            }
+
+            if (Field(body, "version") is not JsonValue v || !v.TryGetValue<int>(out var version) || version < 1)
+            {
+                return Problems.BadRequest("body.version", "is required: a published version number (1 or more).");
+            }
+
+            var run = new JourneyRun { JourneyId = journeyId, Version = version };
+            var created = await client.StartAsync(JourneyFunctionNames.Orchestrator, instanceId, run, ct);
+            var payload = Links(request, instanceId);
             return created ? Results.Accepted(payload.StatusQueryGetUri, payload) : Results.Ok(payload);
-        }
-        catch (ArgumentException ex)
-        {
-            return Problems.BadRequest(ex.ParamName == "name" ? "functionName" : "instanceId", ex.Message);
-        }
+        });
     }
 
-    private static async Task<IResult> GetStatusAsync(string instanceId, InstanceClient client, CancellationToken ct) =>
+    private static JsonNode? Field(JsonObject body, string name) =>
+        body.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+
+    private static async Task<IResult> GetStatusAsync(string instanceId, bool? showHistory, IJourneyInstances client, CancellationToken ct) =>
         await WithValidIdAsync(instanceId, async () =>
         {
-            var status = await client.GetStatusAsync(instanceId, ct);
+            var status = await client.GetAsync(instanceId, ct);
             if (status is null)
             {
                 return NotFound(instanceId);
             }
 
             // Durable Functions: 200 when completed, 202 while in progress, 400 when failed or terminated.
-            var code = status.RuntimeStatus switch
+            var code = status.Status switch
             {
-                RuntimeStatus.Completed => StatusCodes.Status200OK,
-                RuntimeStatus.Failed or RuntimeStatus.Terminated => StatusCodes.Status400BadRequest,
+                InstanceStatus.Completed => StatusCodes.Status200OK,
+                InstanceStatus.Failed or InstanceStatus.Terminated => StatusCodes.Status400BadRequest,
                 _ => StatusCodes.Status202Accepted,
             };
-            return Results.Json(ToPayload(status), statusCode: code);
+            var payload = ToPayload(status);
+            if (showHistory == true)
+            {
+                payload = payload with { HistoryEvents = new JsonArray((await client.HistoryAsync(instanceId, ct)).Select(e => (JsonNode)e).ToArray()) };
+            }
+
+            return Results.Json(payload, statusCode: code);
         });
 
-    private static async Task<IResult> QueryAsync(HttpContext context, InstanceClient client, string? runtimeStatus, DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, int? top, CancellationToken ct)
+    private static async Task<IResult> QueryAsync(HttpContext context, IJourneyInstances client, string? runtimeStatus, DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, int? top, CancellationToken ct)
     {
-        var statuses = new List<RuntimeStatus>();
+        var statuses = new List<InstanceStatus>();
         foreach (var name in (runtimeStatus ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Enum.TryParse<RuntimeStatus>(name, ignoreCase: true, out var parsed))
+            if (!Enum.TryParse<InstanceStatus>(name, ignoreCase: true, out var parsed))
             {
-                return Problems.BadRequest("runtimeStatus", $"'{name}' is not one of {string.Join(", ", Enum.GetNames<RuntimeStatus>())}.");
+                return Problems.BadRequest("runtimeStatus", $"'{name}' is not one of {string.Join(", ", Enum.GetNames<InstanceStatus>())}.");
             }
 
             statuses.Add(parsed);
@@ -137,7 +148,7 @@ public static class DurableManagementApi
         return Results.Ok(page.Instances.Select(ToPayload));
     }
 
-    private static async Task<IResult> RaiseEventAsync(string instanceId, string eventName, string? eventId, HttpRequest request, InstanceClient client, CancellationToken ct)
+    private static async Task<IResult> RaiseEventAsync(string instanceId, string eventName, string? eventId, HttpRequest request, IJourneyInstances client, CancellationToken ct)
     {
         var body = await ReadJsonBodyAsync(request, ct);
         if (body.Problem is not null)
@@ -147,34 +158,40 @@ public static class DurableManagementApi
 
         // Callers that retry can make the event idempotent with an event id (query) or Idempotency-Key header.
         eventId ??= request.Headers["Idempotency-Key"].FirstOrDefault();
-        return await ControlAsync(instanceId, () => client.RaiseEventAsync(instanceId, eventName, body.Json, eventId, requireExisting: true, ct));
+        JsonObject? data = null;
+        if (body.Json is not null)
+        {
+            data = JsonNode.Parse(body.Json) as JsonObject;
+            if (data is null)
+            {
+                return Problems.BadRequest("body", "An event's data must be a JSON object.");
+            }
+        }
+
+        return await ControlAsync(instanceId, () => client.RaiseEventAsync(instanceId, eventName, data, eventId, ct));
     }
 
-    private static Task<IResult> PurgeAsync(string instanceId, InstanceClient client, CancellationToken ct) =>
+    private static Task<IResult> PurgeAsync(string instanceId, IJourneyInstances client, CancellationToken ct) =>
         WithValidIdAsync(instanceId, async () => await client.PurgeAsync(instanceId, ct) switch
         {
-            OperationResult.Done => Results.Ok(new { instancesDeleted = 1 }),
-            OperationResult.NotFound => NotFound(instanceId),
+            InstanceOperation.Done => Results.Ok(new { instancesDeleted = 1 }),
+            InstanceOperation.NotFound => NotFound(instanceId),
             _ => Problems.Status(StatusCodes.Status409Conflict, "The instance is still running.", $"Terminate '{instanceId}' before purging it.", "instanceId"),
         });
 
-    private static Task<IResult> ControlAsync(string instanceId, Func<Task<OperationResult>> operation) =>
+    private static Task<IResult> ControlAsync(string instanceId, Func<Task<InstanceOperation>> operation) =>
         WithValidIdAsync(instanceId, async () => await operation() switch
         {
-            OperationResult.Accepted => Results.Accepted(),
-            OperationResult.NotFound => NotFound(instanceId),
+            InstanceOperation.Accepted => Results.Accepted(),
+            InstanceOperation.NotFound => NotFound(instanceId),
             _ => Problems.Status(StatusCodes.Status410Gone, "The instance has finished.", $"Instance '{instanceId}' is completed, failed or terminated.", "instanceId"),
         });
 
     private static async Task<IResult> WithValidIdAsync(string instanceId, Func<Task<IResult>> action)
     {
-        try
+        if (InstanceIds.Problem(instanceId) is { } reason)
         {
-            InstanceKeys.ValidateInstanceId(instanceId);
-        }
-        catch (ArgumentException ex)
-        {
-            return Problems.BadRequest("instanceId", ex.Message);
+            return Problems.BadRequest("instanceId", reason);
         }
 
         return await action();
@@ -203,8 +220,8 @@ public static class DurableManagementApi
         }
     }
 
-    private static StatusPayload ToPayload(InstanceStatus s) =>
-        new(s.Name, s.InstanceId, s.RuntimeStatus.ToString(), AsJson(s.Input), AsJson(s.CustomStatus), AsJson(s.Output), s.CreatedTime, s.LastUpdatedTime);
+    private static StatusPayload ToPayload(InstanceState s) =>
+        new(s.Name, s.InstanceId, s.Status.ToString(), AsJson(s.Input), AsJson(s.CustomStatus), AsJson(s.Output), s.CreatedTime, s.LastUpdatedTime);
 
     private static JsonNode? AsJson(string? text)
     {
@@ -226,8 +243,20 @@ public static class DurableManagementApi
     private static ManagementPayload Links(HttpRequest request, string instanceId)
     {
         // Instance ids are validated to URL-safe characters (letters, digits and . _ : @ -).
-        var prefix = request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) ? "/api" : "";
-        var root = $"{request.Scheme}://{request.Host}{prefix}{Base}/instances/{instanceId}";
+        var root = $"{request.Scheme}://{request.Host}{Base}/instances/{instanceId}";
         return new ManagementPayload(instanceId, root, root + "/raiseEvent/{eventName}", root + "/terminate?reason={text}", root + "/suspend?reason={text}", root + "/resume?reason={text}", root);
     }
+}
+
+/// <summary>Instance ids the API accepts: what the task hub can key, and what is safe in a URL.</summary>
+public static class InstanceIds
+{
+    public const int MaxLength = 200;
+
+    /// <summary>Why <paramref name="instanceId"/> is not a valid id, or null when it is.</summary>
+    public static string? Problem(string instanceId) =>
+        string.IsNullOrEmpty(instanceId) ? "An instance id is required."
+        : instanceId.Length > MaxLength ? $"An instance id has at most {MaxLength} characters."
+        : instanceId.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '@' or '-') ? null
+        : "An instance id may hold letters, digits and . _ : @ - only.";
 }

@@ -5,9 +5,6 @@ namespace PxFunctions.Http;
 /// <summary>The key level an HTTP function needs (function.json <c>authLevel</c>); endpoints without it need a key.</summary>
 public sealed record FunctionAuthMetadata(FunctionAuthLevel Level);
 
-/// <summary>Marks the custom handler's <c>POST /{FunctionName}</c> invocation endpoints, which are not HTTP functions.</summary>
-public sealed record InvocationEndpointMetadata;
-
 /// <summary>Conventions for declaring HTTP functions on minimal API endpoints.</summary>
 public static class FunctionEndpointConventions
 {

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using PxFunctions.Configuration;
@@ -7,10 +6,9 @@ using PxFunctions.Triggers;
 namespace PxFunctions.Http;
 
 /// <summary>
-/// Enforces the Functions key convention. In Azure the host checks keys before it forwards a request, so under
-/// the host only the invocation endpoints are guarded (they must come from the host on loopback). Standalone,
-/// routes that need a key are checked against <c>Px__AdminKey</c> (header <c>x-functions-key</c> or query
-/// <c>code</c>); without that setting they are refused, except in Development.
+/// Enforces the Functions key convention in the standalone host (under the Functions host, the host checks keys
+/// itself by each function's authorization level): routes that need a key are checked against <c>Px__AdminKey</c>
+/// (header <c>x-functions-key</c> or query <c>code</c>); without that setting they are refused, except in Development.
 /// </summary>
 public sealed class FunctionKeyMiddleware(RequestDelegate next, PxSettings settings, ILogger<FunctionKeyMiddleware> logger)
 {
@@ -19,17 +17,14 @@ public sealed class FunctionKeyMiddleware(RequestDelegate next, PxSettings setti
     public async Task InvokeAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
-        var isInvocation = endpoint?.Metadata.GetMetadata<InvocationEndpointMetadata>() is not null;
         var level = endpoint?.Metadata.GetMetadata<FunctionAuthMetadata>()?.Level ?? FunctionAuthLevel.Function;
-        if (endpoint is null || (level == FunctionAuthLevel.Anonymous && !isInvocation))
+        if (endpoint is null || level == FunctionAuthLevel.Anonymous)
         {
             await next(context);
             return;
         }
 
-        var refusal = settings.IsCustomHandler
-            ? (isInvocation && !IsLoopback(context) ? "Invocations are accepted only from the Functions host on loopback." : null)
-            : CheckKey(context);
+        var refusal = CheckKey(context);
         if (refusal is not null)
         {
             logger.LogWarning("Refused {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, refusal);
@@ -58,7 +53,4 @@ public sealed class FunctionKeyMiddleware(RequestDelegate next, PxSettings setti
 
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _key) ? null : "The key is not valid.";
     }
-
-    private static bool IsLoopback(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
 }

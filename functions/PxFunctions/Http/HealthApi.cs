@@ -15,6 +15,7 @@ public static class HealthApi
     public sealed record HealthReport(
         string Status,
         string Mode,
+        string TaskHub,
         string Version,
         IReadOnlyDictionary<string, ServiceHealth> Storage,
         DateTimeOffset? LastHeartbeat);
@@ -37,7 +38,8 @@ public static class HealthApi
         var healthy = checks.All(c => c.Value.Reachable);
         var report = new HealthReport(
             healthy ? "Healthy" : "Unhealthy",
-            settings.IsCustomHandler ? "customHandler" : "standalone",
+            settings.UnderFunctionsHost ? "functions" : "standalone",
+            settings.Durable.TaskHub,
             typeof(HealthApi).Assembly.GetName().Version?.ToString() ?? "0.0.0",
             checks.ToDictionary(c => c.Key, c => c.Value),
             await heartbeat.LastAsync(timeout.Token));

@@ -6,6 +6,7 @@ using PxFunctions.Intake.Lifecycle;
 using PxFunctions.Intake.Storefronts;
 using PxFunctions.Journeys;
 using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Durable;
 using PxFunctions.Storage;
 using PxFunctions.Triggers;
 
@@ -31,9 +32,11 @@ public static class IntakeRegistration
         });
         services.AddSingleton(sp => new CustomerStore(sp.GetRequiredService<StorageAccount>().Table(CustomerStore.CustomersTable), sp.GetRequiredService<StorageAccount>().Table(CustomerStore.OrdersTable)));
         services.AddSingleton<IPublishedJourneys, PublishedJourneys>();
+        services.AddSingleton(sp => new JourneyContextStore(sp.GetRequiredService<StorageAccount>().Table(JourneyContextStore.TableName)));
+        services.AddSingleton<IJourneyContexts>(sp => sp.GetRequiredService<JourneyContextStore>());
         services.AddSingleton(sp => sp.GetRequiredService<DispatchSettings>().Brand);
         services.AddSingleton<IntakeProcessor>();
-        foreach (var table in new[] { WebhookInbox.DeliveriesTable, WebhookInbox.RejectedTable, CustomerStore.CustomersTable, CustomerStore.OrdersTable })
+        foreach (var table in new[] { JourneyContextStore.TableName, WebhookInbox.DeliveriesTable, WebhookInbox.RejectedTable, CustomerStore.CustomersTable, CustomerStore.OrdersTable })
         {
             services.AddStorageResource(StorageResource.Table(table));
         }

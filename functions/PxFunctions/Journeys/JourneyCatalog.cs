@@ -3,7 +3,7 @@ using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using PxFunctions.Journeys.Definitions;
-using PxFunctions.Journeys.Interpreter;
+using PxFunctions.Journeys.Durable;
 using PxFunctions.Storage;
 
 namespace PxFunctions.Journeys;
@@ -16,7 +16,7 @@ public sealed record StoredJourney(string Id, string Name, int? Version, string 
 /// immutable row per published version (<c>v000001</c> ...). A published version is added, never replaced, so
 /// instances pinned to it always read what they started with; readers cache versions for ever.
 /// </summary>
-public sealed class JourneyCatalog(StorageAccount storage, TimeProvider time) : IJourneyDefinitionSource
+public sealed class JourneyCatalog(StorageAccount storage, TimeProvider time) : IJourneyVersions
 {
     public const string TableName = "Journeys";
     private const string DraftKey = "draft";
@@ -30,7 +30,7 @@ public sealed class JourneyCatalog(StorageAccount storage, TimeProvider time) : 
     /// <summary>The longest document accepted (what fits in one entity).</summary>
     public const int MaxDocumentChars = ChunkChars * MaxChunks;
 
-    private readonly ConcurrentDictionary<(string, int), JourneyDefinition> _published = new();
+    private readonly ConcurrentDictionary<(string, int), PublishedJourney> _published = new();
 
     private TableClient Table => storage.Table(TableName);
 
@@ -97,7 +97,7 @@ public sealed class JourneyCatalog(StorageAccount storage, TimeProvider time) : 
             try
             {
                 await Table.AddEntityAsync(Entity(definition.Id, VersionKey(version), definition.Name, version, document), cancellationToken);
-                _published[(definition.Id, version)] = definition;
+                _published[(definition.Id, version)] = new PublishedJourney(definition, document);
                 Interlocked.Increment(ref _generation);
                 return (version, true);
             }
@@ -108,7 +108,14 @@ public sealed class JourneyCatalog(StorageAccount storage, TimeProvider time) : 
         }
     }
 
-    public async ValueTask<JourneyDefinition?> GetPublishedAsync(string journeyId, int version, CancellationToken cancellationToken)
+    public async ValueTask<JourneyDefinition?> GetPublishedAsync(string journeyId, int version, CancellationToken cancellationToken) =>
+        (await GetPublishedJourneyAsync(journeyId, version, cancellationToken))?.Definition;
+
+    ValueTask<PublishedJourney?> IJourneyVersions.GetPublishedAsync(string journeyId, int version, CancellationToken cancellationToken) =>
+        GetPublishedJourneyAsync(journeyId, version, cancellationToken);
+
+    /// <summary>A published version with its document (kept for ever once read: published versions never change).</summary>
+    public async ValueTask<PublishedJourney?> GetPublishedJourneyAsync(string journeyId, int version, CancellationToken cancellationToken)
     {
         if (_published.TryGetValue((journeyId, version), out var cached))
         {
@@ -127,8 +134,9 @@ public sealed class JourneyCatalog(StorageAccount storage, TimeProvider time) : 
             throw new InvalidOperationException($"Published journey {journeyId} v{version} no longer validates: {errors[0].Path} {errors[0].Message}");
         }
 
-        _published[(journeyId, version)] = definition;
-        return definition;
+        var published = new PublishedJourney(definition, stored.Document);
+        _published[(journeyId, version)] = published;
+        return published;
     }
 
     private async Task<StoredJourney?> GetAsync(string id, string rowKey, CancellationToken cancellationToken)

@@ -1,18 +1,16 @@
 using PxFunctions.Journeys.Definitions;
-using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Durable;
 using PxFunctions.Storage;
 
 namespace PxFunctions.Journeys;
 
-/// <summary>Wires journeys into the app: the catalog, the runtime handler that interprets them, the example loader.</summary>
+/// <summary>Wires journeys into the app: the catalog (the activities read published versions from it), the example loader.</summary>
 public static class JourneyRegistration
 {
     public static IServiceCollection AddPxJourneys(this IServiceCollection services, bool loadExamples)
     {
         services.AddSingleton<JourneyCatalog>();
-        services.AddSingleton<IJourneyDefinitionSource>(sp => sp.GetRequiredService<JourneyCatalog>());
-        services.AddSingleton<IInstanceHandler>(sp => new JourneyHandler(sp.GetRequiredService<IJourneyDefinitionSource>()));
+        services.AddSingleton<IJourneyVersions>(sp => sp.GetRequiredService<JourneyCatalog>());
         services.AddStorageResource(StorageResource.Table(JourneyCatalog.TableName));
         if (loadExamples)
         {

@@ -5,7 +5,7 @@ using PxFunctions.Http;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Journeys.Simulation;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Durable;
 
 namespace PxFunctions.Journeys;
 
@@ -184,7 +184,7 @@ public static class JourneysApi
         return Results.Json(result, Json);
     }
 
-    private static async Task<IResult> MigrateAsync(string id, HttpRequest request, JourneyCatalog catalog, InstanceClient client, CancellationToken ct)
+    private static async Task<IResult> MigrateAsync(string id, HttpRequest request, JourneyCatalog catalog, IJourneyInstances client, CancellationToken ct)
     {
         var (text, problem) = await ReadBodyAsync(request, ct);
         if (problem is not null)
@@ -217,14 +217,14 @@ public static class JourneysApi
 
         var migrated = 0;
         string? token = null;
-        var data = new JsonObject { ["version"] = to.Value, ["steps"] = map.DeepClone() }.ToJsonString();
+        var data = new JsonObject { ["version"] = to.Value, ["steps"] = map.DeepClone() };
         do
         {
-            var page = await client.QueryAsync(new InstanceQuery([RuntimeStatus.Running, RuntimeStatus.Suspended], PageSize: 500, ContinuationToken: token), ct);
-            foreach (var instance in page.Instances.Where(i => i.Name == JourneyHandler.HandlerName && MigrationPlan.IsOn(i.CustomStatus, id, from.Value)))
+            var page = await client.QueryAsync(new InstanceQuery([InstanceStatus.Running, InstanceStatus.Pending, InstanceStatus.Suspended], PageSize: 500, ContinuationToken: token), ct);
+            foreach (var instance in page.Instances.Where(i => i.Name == JourneyFunctionNames.Orchestrator && MigrationPlan.IsOn(i.CustomStatus, id, from.Value)))
             {
                 // One event id per instance and target: a repeated call migrates nobody twice.
-                await client.RaiseEventAsync(instance.InstanceId, JourneyInterpreter.Events.Migrate, data, $"migrate-{id}-{from}-{to}", requireExisting: false, ct);
+                await client.RaiseEventAsync(instance.InstanceId, JourneyInterpreter.Events.Migrate, data, $"migrate-{id}-{from}-{to}", ct);
                 migrated++;
             }
 

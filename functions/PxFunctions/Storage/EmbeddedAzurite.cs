@@ -9,8 +9,10 @@ namespace PxFunctions.Storage;
 /// with its owner. Used by the standalone host when no storage is configured, and by the test fixture.
 /// </summary>
 /// <remarks>
-/// Azurite runs under a small guard script that ends it when this process's end of its stdin pipe closes,
-/// which the kernel does even when this process is killed with SIGKILL, so no emulator outlives its owner.
+/// Azurite runs under a small guard script that stops it when this process's end of its stdin pipe closes, which
+/// the kernel does even when this process is killed with SIGKILL, so no emulator outlives its owner. It stops
+/// gracefully, as on SIGTERM, because Azurite saves its LokiJS databases only every 5 s and on a graceful stop:
+/// killed at once it would lose writes it had already acknowledged. <see cref="DisposeAsync"/> stops it the same way.
 /// </remarks>
 public sealed class EmbeddedAzurite : IAsyncDisposable
 {
@@ -18,13 +20,77 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
     private const string DevAccount = "devstoreaccount1";
     private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    // How long Azurite may take to close its servers and save its databases before it is ended anyway.
+    private const int StopGraceSeconds = 15;
+
+    // Loaded into Azurite's node process with --require, before Azurite's own main (process.argv[1]) runs.
     private const string GuardScript = """
-        // Ends this Azurite when the process that started it is gone: its stdin pipe closes on exit, even on SIGKILL.
+        // Stops this Azurite gracefully when the process that started it is gone: that process's end of our stdin
+        // closes when it exits, even on SIGKILL (and a re-parented process sees a new ppid). Gracefully, because
+        // Azurite keeps its data in LokiJS and autosaves only every 5 s: its SIGINT/SIGTERM handler closes its
+        // servers, and a server's close() resolves once its databases are closed, which saves what is unsaved.
+        'use strict';
+        const path = require('path');
         const parent = process.ppid;
-        process.stdin.on('end', () => process.exit(0));
-        process.stdin.on('error', () => process.exit(0));
+        const graceMs = __GRACE_MS__;
+        let stopping = false;
+        let gone = false;
+
+        // Our owner read stdout and stderr; once it is gone a write there (Azurite logs while closing) fails with
+        // EPIPE, which must not end the process before it has saved.
+        process.stdout.on('error', () => {});
+        process.stderr.on('error', () => {});
+
+        // Once every server Azurite started has closed, its data is on disk: end now rather than when its event
+        // loop drains, which an owner that is stopping but still holds a keep-alive connection delays by seconds.
+        const running = new Set();
+        try {
+          const base = require(path.join(path.dirname(process.argv[1]), 'common', 'ServerBase.js')).default;
+          const { start, close } = base.prototype;
+          base.prototype.start = async function (...args) {
+            await start.apply(this, args);
+            running.add(this);
+          };
+          base.prototype.close = async function (...args) {
+            await close.apply(this, args);
+            running.delete(this);
+            if (stopping && running.size === 0) setImmediate(() => process.exit(0));
+          };
+        } catch {
+          // Not the Azurite layout this was written for: its event loop drains, or the bound below ends it.
+        }
+
+        // Listeners run in the order added: Azurite's own (added once it listens) runs after this one.
+        const azuriteHandles = (signal) => process.listenerCount(signal) > 1;
+        const onSignal = (signal) => {
+          if (!azuriteHandles(signal)) {
+            process.exit(0); // still starting, or a second signal: end as if this listener were not here
+          }
+          if (!stopping) {
+            stopping = true;
+            setTimeout(() => process.exit(0), graceMs).unref(); // bounded: a stalled close does not keep it alive
+          }
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+
+        // Our owner is gone, or is stopping and closed our stdin: stop as on SIGTERM.
+        const ownerGone = () => {
+          if (gone) return;
+          gone = true;
+          const giveUp = Date.now() + graceMs;
+          const stop = () => {
+            if (stopping) return;
+            if (azuriteHandles('SIGTERM')) process.emit('SIGTERM', 'SIGTERM');
+            else if (Date.now() > giveUp) process.exit(0);
+            else setTimeout(stop, 100); // still starting: it handles signals once it listens
+          };
+          stop();
+        };
+        process.stdin.on('end', ownerGone);
+        process.stdin.on('error', ownerGone);
         process.stdin.resume();
-        setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000).unref();
+        setInterval(() => { if (process.ppid !== parent) ownerGone(); }, 1000).unref();
         """;
 
     private readonly Process _process;
@@ -77,9 +143,10 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
                 }
             }
 
-            if (!File.Exists(guard) || await File.ReadAllTextAsync(guard, cancellationToken) != GuardScript)
+            var script = GuardScript.Replace("__GRACE_MS__", Invariant(StopGraceSeconds * 1000), StringComparison.Ordinal);
+            if (!File.Exists(guard) || await File.ReadAllTextAsync(guard, cancellationToken) != script)
             {
-                await File.WriteAllTextAsync(guard, GuardScript, cancellationToken);
+                await File.WriteAllTextAsync(guard, script, cancellationToken);
             }
         }
 
@@ -145,7 +212,9 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
         return process;
     }
 
-    private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Port(int port) => Invariant(port);
+
+    private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task WaitUntilListeningAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -231,14 +300,34 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops Azurite the way the guard does when this process dies: closing its stdin makes it close its servers and
+    /// save its databases. Waits for that (bounded), and kills it only if it has not exited by then.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                try
+                {
+                    _process.StandardInput.Close();
+                }
+                catch (IOException)
+                {
+                    // It is exiting already: its end of the pipe is closed.
+                }
+
+                try
+                {
+                    await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(StopGraceSeconds + 5));
+                }
+                catch (TimeoutException)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                }
             }
         }
         catch (InvalidOperationException)

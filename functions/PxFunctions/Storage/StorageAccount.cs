@@ -52,6 +52,36 @@ public sealed class StorageAccount
 
     public QueueClient Queue(string logicalName) => Queues.GetQueueClient(Names.Queue(logicalName));
 
+    /// <summary>
+    /// Clients for the Durable Task Framework's Azure Storage provider (the standalone host's task hub), on the same
+    /// account and credential as the app's own; their requests are counted apart, by <see cref="DurableCounter"/>.
+    /// </summary>
+    public StorageRequestCounter DurableCounter { get; } = new();
+
+    public DurableTask.AzureStorage.StorageAccountClientProvider DurableClients()
+    {
+        var counter = DurableCounter;
+        var tableOptions = new TableClientOptions();
+        var queueOptions = new QueueClientOptions();
+        var blobOptions = new BlobClientOptions();
+        tableOptions.AddPolicy(counter.PolicyFor(StorageService.Table), HttpPipelinePosition.PerRetry);
+        queueOptions.AddPolicy(counter.PolicyFor(StorageService.Queue), HttpPipelinePosition.PerRetry);
+        blobOptions.AddPolicy(counter.PolicyFor(StorageService.Blob), HttpPipelinePosition.PerRetry);
+        if (Settings.ConnectionString is { } connectionString)
+        {
+            return new(
+                DurableTask.AzureStorage.StorageServiceClientProvider.ForBlob(connectionString, blobOptions),
+                DurableTask.AzureStorage.StorageServiceClientProvider.ForQueue(connectionString, queueOptions),
+                DurableTask.AzureStorage.StorageServiceClientProvider.ForTable(connectionString, tableOptions));
+        }
+
+        var credential = CreateCredential(Settings);
+        return new(
+            DurableTask.AzureStorage.StorageServiceClientProvider.ForBlob(Settings.BlobServiceUri!, credential, blobOptions),
+            DurableTask.AzureStorage.StorageServiceClientProvider.ForQueue(Settings.QueueServiceUri!, credential, queueOptions),
+            DurableTask.AzureStorage.StorageServiceClientProvider.ForTable(Settings.TableServiceUri!, credential, tableOptions));
+    }
+
     /// <summary>The app's Entra ID identity (the managed identity in Azure), for other services such as ACS.</summary>
     public TokenCredential Credential() => CreateCredential(Settings);
 

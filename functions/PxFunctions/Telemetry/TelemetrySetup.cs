@@ -15,9 +15,12 @@ namespace PxFunctions.Telemetry;
 /// </summary>
 public static class TelemetrySetup
 {
-    public static void AddPxTelemetry(this WebApplicationBuilder builder, PxSettings settings)
+    public static void AddPxTelemetry(this WebApplicationBuilder builder, PxSettings settings) =>
+        builder.Services.AddPxTelemetry(settings);
+
+    public static void AddPxTelemetry(this IServiceCollection services, PxSettings settings)
     {
-        var otel = builder.Services.AddOpenTelemetry()
+        var otel = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("px-functions", serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString()))
             .WithTracing(t => t
                 .AddSource(PxTelemetry.Name)
@@ -45,8 +48,8 @@ public static class TelemetrySetup
 
         if (settings.ConsoleTelemetry)
         {
-            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddConsoleExporter());
-            builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddConsoleExporter((_, reader) =>
+            services.ConfigureOpenTelemetryTracerProvider(t => t.AddConsoleExporter());
+            services.ConfigureOpenTelemetryMeterProvider(m => m.AddConsoleExporter((_, reader) =>
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 60_000));
         }
     }

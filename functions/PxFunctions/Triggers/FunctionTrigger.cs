@@ -1,36 +1,20 @@
 namespace PxFunctions.Triggers;
 
-/// <summary>What starts a function. The deploy package's function.json files are generated from these.</summary>
-public abstract record FunctionTrigger
-{
-    /// <summary>The binding name the Functions host uses as the key under <c>Data</c>.</summary>
-    public abstract string BindingName { get; }
-}
+/// <summary>What starts a queue or timer function (the standalone dispatcher reads these; the [Function]s say the same).</summary>
+public abstract record FunctionTrigger;
 
 /// <summary>A message on one of the app's queues (logical name; the physical name carries the storage prefix).</summary>
-public sealed record QueueTrigger(string Queue) : FunctionTrigger
-{
-    public override string BindingName => "msg";
-}
+public sealed record QueueTrigger(string Queue) : FunctionTrigger;
 
 /// <summary>An NCRONTAB schedule with seconds (<c>0 */5 * * * *</c>), evaluated in UTC as the Functions host does.</summary>
-public sealed record TimerTrigger(string Schedule) : FunctionTrigger
-{
-    public override string BindingName => "timer";
-}
+public sealed record TimerTrigger(string Schedule) : FunctionTrigger;
 
-/// <summary>An HTTP route served by the app and forwarded to it as is by the host.</summary>
-public sealed record HttpTrigger(string Route, IReadOnlyList<string> Methods, FunctionAuthLevel AuthLevel) : FunctionTrigger
-{
-    public override string BindingName => "req";
-}
-
-/// <summary>The Functions host's key levels, as function.json spells them.</summary>
+/// <summary>The Functions host's key levels, as functions.metadata spells them.</summary>
 public enum FunctionAuthLevel
 {
     Anonymous,
     Function,
 }
 
-/// <summary>One function of the app: its name (the host's, and the custom handler's invocation path) and trigger.</summary>
+/// <summary>One queue or timer function of the app: its name (the [Function]'s) and trigger.</summary>
 public sealed record FunctionDefinition(string Name, FunctionTrigger Trigger, Type? HandlerType = null);

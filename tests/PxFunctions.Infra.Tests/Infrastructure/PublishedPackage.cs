@@ -2,7 +2,7 @@ namespace PxFunctions.Infra.Tests.Infrastructure;
 
 /// <summary>
 /// The deploy package, made once per test class with the documented command
-/// (<c>dotnet publish functions/PxFunctions -c Release -r linux-x64 --self-contained -o dir</c>) into a temp folder.
+/// (<c>dotnet publish functions/PxFunctions -c Release -o dir</c>, what azd runs) into a temp folder.
 /// Build outputs go to a temp artifacts folder too, so the run neither reads nor disturbs the repo's bin/obj.
 /// </summary>
 public sealed class PublishedPackage : IAsyncLifetime
@@ -17,7 +17,7 @@ public sealed class PublishedPackage : IAsyncLifetime
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         string[] arguments =
         [
-            "publish", RepoPaths.FunctionProject, "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", Folder,
+            "publish", RepoPaths.FunctionProject, "-c", "Release", "-o", Folder,
             "--artifacts-path", Path.Combine(_root.FullName, "artifacts"), "-nologo",
         ];
 

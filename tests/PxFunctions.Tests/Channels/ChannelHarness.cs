@@ -5,7 +5,6 @@ using PxFunctions.Channels.Dispatch;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Configuration;
 using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
 using PxFunctions.Tests.Infrastructure;
 
 namespace PxFunctions.Tests.Channels;
@@ -70,8 +69,8 @@ public sealed class ChannelHarness : IAsyncDisposable
         return new ChannelHarness(host, acs, clock);
     }
 
-    /// <summary>A customer message effect as a journey would hand it on.</summary>
-    public EffectMessage Effect(
+    /// <summary>A customer message as the send activity hands it on: its instance, its id, the rendered message.</summary>
+    public TestMessage Effect(
         string customerId,
         string? phone = "+14155550123",
         string? email = "maya@example.com",
@@ -83,7 +82,7 @@ public sealed class ChannelHarness : IAsyncDisposable
         string instanceId = "inst-1",
         AskOptions? ask = null,
         string text = "Your serum has arrived",
-        int? sequence = null)
+        int sequence = 1)
     {
         var message = new OutboundMessage
         {
@@ -101,7 +100,7 @@ public sealed class ChannelHarness : IAsyncDisposable
             Ask = ask,
             Sequence = sequence,
         };
-        return new EffectMessage($"{instanceId}/{Interlocked.Increment(ref _effects)}/0", instanceId, JourneyChannels.Customer, message.ToJson());
+        return new TestMessage(instanceId, $"{instanceId}/m{Interlocked.Increment(ref _effects)}", message);
     }
 
     public Task GrantAsync(ContactChannel channel, string address, ConsentAction action, string? eventId = null) =>
@@ -112,4 +111,13 @@ public sealed class ChannelHarness : IAsyncDisposable
         await Host.DisposeAsync();
         await Acs.DisposeAsync();
     }
+}
+
+/// <summary>A message for <see cref="CustomerMessageSender"/>: what one run of the send activity passes it.</summary>
+public sealed record TestMessage(string InstanceId, string EffectId, OutboundMessage Message);
+
+public static class TestMessageSending
+{
+    public static Task<MessageRecord> SendAsync(this CustomerMessageSender sender, TestMessage message, CancellationToken cancellationToken) =>
+        sender.SendAsync(message.InstanceId, message.EffectId, message.Message, cancellationToken);
 }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Storage;
 using PxFunctions.Tests.Infrastructure;
-using PxFunctions.Tests.Runtime;
 
 namespace PxFunctions.Tests.Channels;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Durable;
 using PxFunctions.Storage;
 using PxFunctions.Tests.Infrastructure;
 
@@ -73,7 +73,7 @@ public sealed class MessageSenderTests(StorageFixture storage)
             if (service == StorageService.Table && !h.Acs.Sms.IsEmpty)
             {
                 counter.BeforeSend = null;
-                throw new PxFunctions.Tests.Runtime.InjectedCrashException("worker died");
+                throw new InjectedCrashException("worker died");
             }
         };
 
@@ -115,8 +115,6 @@ public sealed class MessageSenderTests(StorageFixture storage)
         Assert.Equal((MessageStatus.Held, new DateTimeOffset(2026, 3, 10, 12, 0, 0, TimeSpan.Zero)), (held.Status, held.HoldUntil));
         Assert.Equal("quiet hours in the recipient's time zone", held.Reason);
         Assert.Empty(h.Acs.Sms);
-        var outbox = h.Host.Storage.Queue(RuntimeStorage.OutboxQueue);
-        Assert.True((await outbox.GetPropertiesAsync(None)).Value.ApproximateMessagesCount >= 1, "the held message was not re-queued");
 
         h.Clock.SetUtcNow(held.HoldUntil!.Value);
         var sent = await h.Sender.SendAsync(effect, None);
@@ -159,63 +157,14 @@ public sealed class MessageSenderTests(StorageFixture storage)
     }
 
     [Fact]
-    public async Task OneInstancesMessages_OvertakenInTheQueue_StillReachTheCustomerInOrder()
-    {
-        await using var h = await ChannelHarness.StartAsync(storage, Midday);
-        await h.GrantAsync(ContactChannel.Sms, Phone, ConsentAction.ServiceGranted);
-        var first = h.Effect("c-order", email: null, text: "Welcome", sequence: 1);
-        var second = h.Effect("c-order", email: null, text: "How is it going?", sequence: 2);
-
-        // The second message comes off the queue first: it waits for the first.
-        var waiting = await h.Sender.SendAsync(second, None);
-        Assert.Equal((MessageStatus.Held, Midday + TimeSpan.FromSeconds(1), "waiting for the journey's message 1"), (waiting.Status, waiting.HoldUntil, waiting.Reason));
-        Assert.Empty(h.Acs.Sms);
-
-        Assert.Equal(MessageStatus.Sent, (await h.Sender.SendAsync(first, None)).Status);
-        h.Clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(MessageStatus.Sent, (await h.Sender.SendAsync(second, None)).Status);
-        Assert.Equal(["Welcome", "How is it going?"], h.Acs.Sms.Select(s => s.Message));
-    }
-
-    [Fact]
-    public async Task Ordering_APredecessorHeldForQuietHours_HoldsItsSuccessorUntilAfterIt()
-    {
-        // 03:00 UTC = 23:00 in New York: the first is held until 08:00; the reply-kind second waits behind it.
-        await using var h = await ChannelHarness.StartAsync(storage, new DateTimeOffset(2026, 3, 10, 3, 0, 0, TimeSpan.Zero));
-        await h.GrantAsync(ContactChannel.Sms, Phone, ConsentAction.ServiceGranted);
-        var first = await h.Sender.SendAsync(h.Effect("c-order-night", email: null, sequence: 1), None);
-        var second = await h.Sender.SendAsync(h.Effect("c-order-night", email: null, kind: OutboundKind.Faq, sequence: 2), None);
-
-        Assert.Equal(MessageStatus.Held, first.Status);
-        Assert.Equal((MessageStatus.Held, first.HoldUntil + TimeSpan.FromSeconds(1)), (second.Status, second.HoldUntil));
-        Assert.Empty(h.Acs.Sms);
-    }
-
-    [Fact]
-    public async Task Ordering_APredecessorNeverSeen_IsWaitedForAtMostTheOrderWait()
-    {
-        await using var h = await ChannelHarness.StartAsync(storage, Midday);
-        await h.GrantAsync(ContactChannel.Sms, Phone, ConsentAction.ServiceGranted);
-        var orphan = h.Effect("c-order-lost", email: null, sequence: 7);
-
-        Assert.Equal(MessageStatus.Held, (await h.Sender.SendAsync(orphan, None)).Status);
-        h.Clock.Advance(TimeSpan.FromMinutes(9));
-        Assert.Equal(MessageStatus.Held, (await h.Sender.SendAsync(orphan, None)).Status);
-        h.Clock.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal(MessageStatus.Sent, (await h.Sender.SendAsync(orphan, None)).Status);
-        Assert.Single(h.Acs.Sms);
-    }
-
-    [Fact]
     public async Task TerminatedJourney_ItsQueuedMessageIsSuppressed()
     {
-        await using var h = await ChannelHarness.StartAsync(storage, Midday, services: s => s.AddSingleton<IInstanceHandler, SampleHandler>());
+        await using var h = await ChannelHarness.StartAsync(storage, Midday);
         await h.GrantAsync(ContactChannel.Sms, Phone, ConsentAction.ServiceGranted);
-        var processor = h.Host.Services.GetRequiredService<InstanceProcessor>();
-        var client = h.Host.Services.GetRequiredService<InstanceClient>();
-        await client.StartAsync(SampleHandler.HandlerName, "term-1", """{"repeat":0}""", None);
-        await processor.ProcessAsync(new InstanceMessage { Kind = InstanceMessageKind.Start, InstanceId = "term-1", EventId = InstanceKeys.StartEventId("term-1"), Name = SampleHandler.HandlerName, Data = """{"repeat":0}""", At = Midday }.ToJson(), None);
-        await processor.ProcessAsync(new InstanceMessage { Kind = InstanceMessageKind.Terminate, InstanceId = "term-1", EventId = "t", At = Midday }.ToJson(), None);
+        var client = h.Host.Services.GetRequiredService<IJourneyInstances>();
+        await client.StartAsync(JourneyFunctionNames.Orchestrator, "term-1", new JourneyRun { JourneyId = "never-published", Version = 1 }, None);
+        Assert.Equal(InstanceOperation.Accepted, await client.TerminateAsync("term-1", "refunded", None));
+        await Eventually.TrueAsync(async () => await client.GetAsync("term-1", None) is { Status: InstanceStatus.Terminated }, "the journey to be terminated", 60_000);
 
         var record = await h.Sender.SendAsync(h.Effect("c-term", instanceId: "term-1"), None);
 

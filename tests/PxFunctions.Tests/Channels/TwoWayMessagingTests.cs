@@ -11,7 +11,6 @@ using PxFunctions.Configuration;
 using PxFunctions.Journeys;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
-using PxFunctions.Runtime;
 using PxFunctions.Tests.Infrastructure;
 using PxFunctions.Tests.Journeys;
 
@@ -53,13 +52,13 @@ public sealed partial class TwoWayMessagingTests(StorageFixture storage)
                 new ConsentChange(ContactChannel.Sms, phone, ConsentAction.ServiceGranted, DateTimeOffset.UtcNow, "checkout", null, "order:" + id), CancellationToken.None);
         }
 
-        var input = new JourneyInput("check-in", 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []).ToJson();
-        await host.Services.GetRequiredService<InstanceClient>().StartAsync(JourneyHandler.HandlerName, id, input, CancellationToken.None);
+        var input = new JourneyInput("check-in", 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []);
+        await Infrastructure.Journeys.StartAsync(host.Services, id, input);
         return id;
     }
 
     private static async Task<string?> StepAsync(AppHost host, string id) =>
-        (await host.Services.GetRequiredService<InstanceClient>().GetStatusAsync(id, CancellationToken.None)) is { CustomStatus: { } status }
+        (await Infrastructure.Journeys.GetAsync(host.Services, id)) is { CustomStatus: { } status }
             ? (string?)JsonNode.Parse(status)?["step"]
             : null;
 

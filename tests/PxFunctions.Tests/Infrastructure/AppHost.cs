@@ -50,6 +50,9 @@ public sealed class AppHost : IAsyncDisposable
             [SettingNames.Key(SettingNames.AdminKey)] = AdminKey,
             [SettingNames.Key(SettingNames.DispatcherPollInterval)] = "00:00:00.050",
             [SettingNames.Key(SettingNames.DispatcherMaxPollInterval)] = "00:00:00.200",
+            // One control queue per test app: each app has a task hub of its own (named after its prefix).
+            [SettingNames.Key(SettingNames.DurablePartitions)] = "1",
+            [SettingNames.Key(SettingNames.DurableMaxPollingInterval)] = "00:00:00.500",
             // Expected failures (unreachable storage, poisoned messages) would drown the test output;
             // PX_TEST_LOG_LEVEL=Information brings the app's logs back when a test needs explaining.
             [SettingNames.Key(SettingNames.TelemetryConsoleExporter)] = "false",
@@ -61,16 +64,12 @@ public sealed class AppHost : IAsyncDisposable
             values[SettingNames.Key(key)] = value;
         }
 
-        var customHandlerPort = values.TryGetValue(SettingNames.Key(SettingNames.CustomHandlerPort), out var p) ? p : null;
         var app = await PxApp.BuildAsync(
             ["--environment", environment],
             builder =>
             {
                 builder.Configuration.AddInMemoryCollection(values);
-                if (customHandlerPort is null)
-                {
-                    builder.WebHost.UseUrls("http://127.0.0.1:0");
-                }
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
 
                 services?.Invoke(builder.Services);
             },

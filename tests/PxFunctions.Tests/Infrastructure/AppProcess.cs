@@ -47,7 +47,7 @@ public sealed class AppProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("AzureWebJobsStorage", StringComparison.OrdinalIgnoreCase) || k.StartsWith("Px__", StringComparison.Ordinal) || k == "FUNCTIONS_CUSTOMHANDLER_PORT").ToList())
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("AzureWebJobsStorage", StringComparison.OrdinalIgnoreCase) || k.StartsWith("Px__", StringComparison.Ordinal) || k.StartsWith("Functions__", StringComparison.Ordinal)).ToList())
         {
             info.Environment.Remove(key);
         }

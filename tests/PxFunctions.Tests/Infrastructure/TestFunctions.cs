@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using PxFunctions.Triggers;
 
@@ -65,4 +66,21 @@ public static class Eventually
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
     }
+}
+
+/// <summary>Starts a journey the way the intake does: the purchase into the context store, ids into the orchestration.</summary>
+public static class Journeys
+{
+    public static async Task StartAsync(IServiceProvider services, string instanceId, PxFunctions.Journeys.Interpreter.JourneyInput input)
+    {
+        await services.GetRequiredService<PxFunctions.Journeys.Durable.IJourneyContexts>().SaveAsync(instanceId, input, CancellationToken.None);
+        await services.GetRequiredService<PxFunctions.Journeys.Durable.IJourneyInstances>().StartAsync(
+            PxFunctions.Journeys.Durable.JourneyFunctionNames.Orchestrator,
+            instanceId,
+            new PxFunctions.Journeys.Durable.JourneyRun { JourneyId = input.JourneyId, Version = input.Version },
+            CancellationToken.None);
+    }
+
+    public static Task<PxFunctions.Journeys.Durable.InstanceState?> GetAsync(IServiceProvider services, string instanceId) =>
+        services.GetRequiredService<PxFunctions.Journeys.Durable.IJourneyInstances>().GetAsync(instanceId, CancellationToken.None);
 }

@@ -12,7 +12,7 @@ using PxFunctions.Intake.Customers;
 using PxFunctions.Intake.Lifecycle;
 using PxFunctions.Intake.Storefronts;
 using PxFunctions.Journeys;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Durable;
 using PxFunctions.Tests.Infrastructure;
 
 namespace PxFunctions.Tests.Intake;
@@ -84,9 +84,13 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
 
     private string SerumInstance => IntakeProcessor.InstanceIdOf(Shop, _orderId, SerumLine);
 
-    private Task<InstanceStatus?> InstanceAsync(string id) => _host.Services.GetRequiredService<InstanceClient>().GetStatusAsync(id, CancellationToken.None);
+    private Task<InstanceState?> InstanceAsync(string id) => _host.Services.GetRequiredService<IJourneyInstances>().GetAsync(id, CancellationToken.None);
 
-    private Task WaitForAsync(string id, Func<InstanceStatus, bool> condition, string what) =>
+    /// <summary>The purchase a journey renders its messages from (kept by the intake, outside the orchestration).</summary>
+    private async Task<JsonObject> PurchaseAsync(string id) =>
+        JsonNode.Parse((await _host.Services.GetRequiredService<JourneyContextStore>().GetAsync(id, CancellationToken.None))!.ToJson())!.AsObject();
+
+    private Task WaitForAsync(string id, Func<InstanceState, bool> condition, string what) =>
         Eventually.TrueAsync(async () => await InstanceAsync(id) is { } s && condition(s), what, 60_000);
 
     /// <summary>The serum journey's welcome in the message log, once the dispatcher has taken it.</summary>
@@ -129,7 +133,10 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
         Assert.Equal("accepted", await StatusOf(delivered));
 
         await WaitForAsync(SerumInstance, s => s.CustomStatus?.Contains("\"step\":\"settle-in\"", StringComparison.Ordinal) == true, "the journey to welcome the customer and wait");
-        var input = JsonNode.Parse((await InstanceAsync(SerumInstance))!.Input!)!;
+        var orchestrationInput = (await InstanceAsync(SerumInstance))!.Input!;
+        Assert.DoesNotContain("+14155550123", orchestrationInput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Maya", orchestrationInput, StringComparison.Ordinal);
+        var input = await PurchaseAsync(SerumInstance);
         Assert.Equal(("skincare-serum", "Maya", "+14155550123", "America/Los_Angeles"), ((string?)input["journey"]!["id"], (string?)input["customer"]!["first_name"], (string?)input["customer"]!["phone"], (string?)input["customer"]!["time_zone"]));
         Assert.Equal($"https://{Shop}/cart/39072856:1", (string?)input["links"]!["reorder"]);
         var welcome = await WelcomeAsync();
@@ -154,8 +161,8 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
         Assert.Equal("duplicate", await StatusOf(repeat));
         await WaitForAsync(SerumInstance, s => s.CustomStatus?.Contains("settle-in", StringComparison.Ordinal) == true, "the journey to start once the order is known");
 
-        var client = _host.Services.GetRequiredService<InstanceClient>();
-        var all = new List<InstanceStatus>();
+        var client = _host.Services.GetRequiredService<IJourneyInstances>();
+        var all = new List<InstanceState>();
         string? token = null;
         do
         {
@@ -180,11 +187,11 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
     {
         await ShopifyAsync("orders/create", Payload("shopify-order"));
         await ShopifyAsync("orders/fulfilled", Payload("shopify-order", o => { o["fulfillment_status"] = "fulfilled"; return o; }));
-        await WaitForAsync(SerumInstance, s => s.RuntimeStatus == RuntimeStatus.Running, "the journey to start at fulfilment");
+        await WaitForAsync(SerumInstance, s => s.Status == InstanceStatus.Running, "the journey to start at fulfilment");
 
         using var refund = await ShopifyAsync("refunds/create", Payload("shopify-refund"));
         Assert.Equal("accepted", await StatusOf(refund));
-        await WaitForAsync(SerumInstance, s => s.RuntimeStatus == RuntimeStatus.Terminated, "the refund to end the journey");
+        await WaitForAsync(SerumInstance, s => s.Status == InstanceStatus.Terminated, "the refund to end the journey");
         Assert.Equal("refunded", (await InstanceAsync(SerumInstance))!.Output);
 
         using var cancelled = await ShopifyAsync("orders/cancelled", Payload("shopify-order", o => { o["cancelled_at"] = "2026-03-21T10:00:00-04:00"; o["cancel_reason"] = "customer"; return o; }));
@@ -231,7 +238,7 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
     {
         await ShopifyAsync("orders/create", Payload("shopify-order"));
         await ShopifyAsync("orders/fulfilled", Payload("shopify-order"));
-        await WaitForAsync(SerumInstance, s => s.RuntimeStatus == RuntimeStatus.Running, "the journey to start");
+        await WaitForAsync(SerumInstance, s => s.Status == InstanceStatus.Running, "the journey to start");
         var store = _host.Services.GetRequiredService<CustomerStore>();
 
         using var export = await ShopifyAsync("customers/data_request", Payload("shopify-data-request"));
@@ -241,9 +248,13 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
         Assert.Equal("Maya", (string?)exported["customer"]!["FirstName"]);
 
         using var redact = await ShopifyAsync("customers/redact", Payload("shopify-redact", o => { o["orders_to_redact"] = new JsonArray(long.Parse(_orderId, System.Globalization.CultureInfo.InvariantCulture)); return o; }));
-        await WaitForAsync(SerumInstance, s => s.RuntimeStatus == RuntimeStatus.Terminated, "the journey to end with the erasure");
-        Assert.Null(await store.GetAsync(CustomerStore.KeyOf(Shop, new StoreCustomer("115310627314723954", null, null, null, null, null), null), CancellationToken.None));
-        Assert.Null(await store.GetOrderAsync(Shop, _orderId, CancellationToken.None));
+        await WaitForAsync(SerumInstance, s => s.Status == InstanceStatus.Terminated, "the journey to end with the erasure");
+        var key = CustomerStore.KeyOf(Shop, new StoreCustomer("115310627314723954", null, null, null, null, null), null);
+        await Eventually.TrueAsync(
+            async () => await store.GetAsync(key, CancellationToken.None) is null && await store.GetOrderAsync(Shop, _orderId, CancellationToken.None) is null,
+            "the customer and the order to be erased",
+            30_000);
+        Assert.Null(await _host.Services.GetRequiredService<JourneyContextStore>().GetAsync(SerumInstance, CancellationToken.None));
     }
 
     [Fact]
@@ -302,8 +313,8 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(("accepted", "duplicate"), (await StatusOf(accepted), await StatusOf(again)));
         var id = IntakeProcessor.InstanceIdOf("greens.example", "727", "315");
-        await WaitForAsync(id, s => s.RuntimeStatus == RuntimeStatus.Running, "the supplement journey to start");
-        Assert.Equal("Daily Greens – 30 servings", (string?)JsonNode.Parse((await InstanceAsync(id))!.Input!)!["product"]!["title"]);
+        await WaitForAsync(id, s => s.Status == InstanceStatus.Running, "the supplement journey to start");
+        Assert.Equal("Daily Greens – 30 servings", (string?)(await PurchaseAsync(id))["product"]!["title"]);
     }
 
     [Fact]
@@ -333,6 +344,6 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
         Assert.Equal("accepted", await StatusOf(accepted));
         Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
         Assert.Equal((HttpStatusCode.BadRequest, "$.order"), (missing.StatusCode, (await missing.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("field").GetString()));
-        await WaitForAsync(IntakeProcessor.InstanceIdOf("brand.example", _orderId, "l1"), s => s.RuntimeStatus == RuntimeStatus.Running, "the journey to start");
+        await WaitForAsync(IntakeProcessor.InstanceIdOf("brand.example", _orderId, "l1"), s => s.Status == InstanceStatus.Running, "the journey to start");
     }
 }

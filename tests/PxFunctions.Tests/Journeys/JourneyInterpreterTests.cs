@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Journeys.Simulation;
-using PxFunctions.Runtime;
+using PxFunctions.Journeys.Templates;
 
 namespace PxFunctions.Tests.Journeys;
 
@@ -160,12 +160,20 @@ public sealed class JourneyInterpreterTests
         var order = Samples.Order();
         order["customer"]!["first_name"] = "Ann <b>&</b>";
         var (definition, _) = JourneyValidator.Validate(Journey);
-        var interpreter = new JourneyInterpreter((_, _) => definition);
-        var input = new JourneyInput("care", 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []).ToJson();
+        var input = new JourneyInput("care", 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []);
+        var interpreter = new JourneyInterpreter((_, _) => definition, JourneyContext.Of(input));
 
-        var transition = interpreter.Apply(new InstanceView("i", null, input, T0, new Dictionary<string, DateTimeOffset>()), new InstanceEvent(InstanceEventKind.Start, "s", "$start", input, T0));
+        var transition = interpreter.Apply(new JourneyView(null, T0, new Dictionary<string, DateTimeOffset>()), JourneyEvent.Start(T0));
 
-        var hello = OutboundMessage.Parse(transition.Effects.OfType<SendMessage>().First(s => s.Channel == JourneyChannels.Customer).Payload);
+        // What the orchestration records names the template and the customer by id only; the send activity renders.
+        var orders = transition.Effects.OfType<SendToCustomer>().Select(s => s.Message).ToList();
+        var recorded = System.Text.Json.JsonSerializer.Serialize(transition);
+        Assert.DoesNotContain("Ann", recorded, StringComparison.Ordinal);
+        Assert.DoesNotContain("+14155550123", recorded, StringComparison.Ordinal);
+        Assert.DoesNotContain("maya@example.com", recorded, StringComparison.Ordinal);
+        Assert.Equal([1, 2], orders.Select(o => o.Number));
+        Assert.Equal("$.steps[0].message", orders[0].Template);
+        var hello = MessageRenderer.Render(definition!, orders[0], input, null);
         Assert.Equal("Hi Ann <b>&</b>, Shake well", hello.Sms!.Text);
         Assert.Equal("<p>Hi Ann &lt;b&gt;&amp;&lt;/b&gt;</p>", hello.Email!.Html);
         Assert.Equal("Hi Ann <b>&</b>", hello.Email.Text);
@@ -174,10 +182,10 @@ public sealed class JourneyInterpreterTests
         Assert.Equal(("+14155550123", "maya@example.com", "America/New_York"), (hello.Customer.Phone, hello.Customer.Email, hello.Customer.TimeZone));
 
         // The ask was sent too, with its options for email answer links, and the instance says what it waits for.
-        var ask = OutboundMessage.Parse(transition.Effects.OfType<SendMessage>().Last(s => s.Channel == JourneyChannels.Customer).Payload);
+        var ask = MessageRenderer.Render(definition!, orders[1], input, null);
         Assert.Equal(["dry", "oily"], ask.Ask!.Options.Select(o => o.Value));
-        var status = JsonNode.Parse(transition.Effects.OfType<SetCustomStatus>().Single().Json!)!;
-        Assert.Equal(("care", "kind", "reply", "Unboxing"), ((string?)status["journey"], (string?)status["step"], (string?)status["waitingFor"], (string?)status["stage"]));
+        var status = transition.Status;
+        Assert.Equal(("care", "kind", "reply", "Unboxing"), (status.Journey, status.Step, status.WaitingFor, status.Stage));
         Assert.Equal(T0 + TimeSpan.FromDays(3), ((StartTimer)transition.Effects.Single(e => e is StartTimer)).DueAt);
     }
 
@@ -207,22 +215,22 @@ public sealed class JourneyInterpreterTests
         var (v1, _) = JourneyValidator.Validate(Journey);
         var (v2, errors) = JourneyValidator.Validate(Journey.Replace("Skin type? 1) Dry 2) Oily", "Which skin type? 1) Dry 2) Oily", StringComparison.Ordinal).Replace("id: kind", "id: skin-type", StringComparison.Ordinal));
         Assert.Empty(errors);
-        var interpreter = new JourneyInterpreter((_, version) => version == 1 ? v1 : v2);
-        var input = new JourneyInput("care", 1, Samples.Order()["customer"]!.AsObject(), Samples.Order()["order"]!.AsObject(), [], [], []).ToJson();
-        var started = interpreter.Apply(new InstanceView("i", null, input, T0, new Dictionary<string, DateTimeOffset>()), new InstanceEvent(InstanceEventKind.Start, "s", "$start", input, T0));
+        var input = new JourneyInput("care", 1, Samples.Order()["customer"]!.AsObject(), Samples.Order()["order"]!.AsObject(), [], [], []);
+        var interpreter = new JourneyInterpreter((_, version) => version == 1 ? v1 : v2, JourneyContext.Of(input));
+        var started = interpreter.Apply(new JourneyView(null, T0, new Dictionary<string, DateTimeOffset>()), JourneyEvent.Start(T0));
         var timers = new Dictionary<string, DateTimeOffset> { [JourneyInterpreter.StepTimer] = T0 + TimeSpan.FromDays(3) };
 
         var migrated = interpreter.Apply(
-            new InstanceView("i", started.State, input, T0 + TimeSpan.FromHours(1), timers),
-            new InstanceEvent(InstanceEventKind.External, "m", JourneyInterpreter.Events.Migrate, """{"version":2,"steps":{"kind":"skin-type","wait":"wait"}}""", T0));
+            new JourneyView(started.State, T0 + TimeSpan.FromHours(1), timers),
+            new JourneyEvent(JourneyEventKind.External, JourneyInterpreter.Events.Migrate, JsonNode.Parse("""{"version":2,"steps":{"kind":"skin-type","wait":"wait"}}""")!.AsObject(), T0));
         var answered = interpreter.Apply(
-            new InstanceView("i", migrated.State, input, T0 + TimeSpan.FromHours(2), timers),
-            new InstanceEvent(InstanceEventKind.External, "r", JourneyInterpreter.Events.Reply, """{"text":"2"}""", T0));
+            new JourneyView(migrated.State, T0 + TimeSpan.FromHours(2), timers),
+            new JourneyEvent(JourneyEventKind.External, JourneyInterpreter.Events.Reply, [], T0, ReplyReader.Read(v2!, migrated.State.Step, false, "2")));
 
-        var state = JourneyState.Parse(migrated.State)!;
+        var state = migrated.State;
         Assert.Equal((2, "skin-type", WaitingFor.Reply), (state.Version, state.Step, state.Waiting));
         Assert.DoesNotContain(migrated.Effects, e => e is StartTimer or CancelTimer);
-        Assert.Equal("oily", (string?)JourneyState.Parse(answered.State)!.Answers["skin"]);
+        Assert.Equal("oily", (string?)answered.State.Answers["skin"]);
     }
 
     [Fact]

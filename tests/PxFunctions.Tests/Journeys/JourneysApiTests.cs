@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Configuration;
+using PxFunctions.Journeys.Durable;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Tests.Infrastructure;
 
@@ -222,15 +223,16 @@ public sealed class JourneysApiTests(StorageFixture storage) : IAsyncLifetime
         await _host.Services.GetRequiredService<ConsentLedger>().RecordAsync(
             new ConsentChange(ContactChannel.Sms, (string)order["customer"]!["phone"]!, ConsentAction.ServiceGranted, DateTimeOffset.UtcNow, "checkout", null, "order:" + id),
             CancellationToken.None);
-        var input = new JourneyInput("pinned", version, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []).ToJson();
-        using var started = await SendAsync(HttpMethod.Post, $"/api/runtime/webhooks/durabletask/orchestrators/{JourneyHandler.HandlerName}/{id}", input);
+        var input = new JourneyInput("pinned", version, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []);
+        await _host.Services.GetRequiredService<IJourneyContexts>().SaveAsync(id, input, CancellationToken.None);
+        using var started = await SendAsync(HttpMethod.Post, $"/runtime/webhooks/durabletask/orchestrators/{JourneyFunctionNames.Orchestrator}/{id}", $$"""{"JourneyId":"pinned","Version":{{version}}}""");
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         return id;
     }
 
     private async Task<JsonNode?> CustomStatusAsync(string id)
     {
-        using var status = await SendAsync(HttpMethod.Get, $"/api/runtime/webhooks/durabletask/instances/{id}");
+        using var status = await SendAsync(HttpMethod.Get, $"/runtime/webhooks/durabletask/instances/{id}");
         return status.StatusCode == HttpStatusCode.NotFound ? null : JsonNode.Parse(await status.Content.ReadAsStringAsync())?["customStatus"];
     }
 
@@ -239,7 +241,9 @@ public sealed class JourneysApiTests(StorageFixture storage) : IAsyncLifetime
 
     private async Task ReplyAsync(string id, string text)
     {
-        using var raised = await SendAsync(HttpMethod.Post, $"/api/runtime/webhooks/durabletask/instances/{id}/raiseEvent/reply", new JsonObject { ["text"] = text, ["channel"] = "sms" }.ToJsonString());
+        // As the inbound SMS handler does: the text beside the instance, its reference in the event.
+        var reference = await _host.Services.GetRequiredService<IReplyStore>().SaveAsync(id, "test:" + Guid.NewGuid().ToString("N"), new JourneyText("customer", "sms", text, DateTimeOffset.UtcNow), CancellationToken.None);
+        using var raised = await SendAsync(HttpMethod.Post, $"/runtime/webhooks/durabletask/instances/{id}/raiseEvent/reply", new JsonObject { ["ref"] = reference, ["channel"] = "sms" }.ToJsonString());
         Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
     }
 

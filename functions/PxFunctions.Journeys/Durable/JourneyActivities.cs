@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Microsoft.DurableTask;
+using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Interpreter;
+using PxFunctions.Journeys.Templates;
+
+namespace PxFunctions.Journeys.Durable;
+
+/// <summary>The names the orchestrator and its activities are registered and called by (Functions and standalone alike).</summary>
+public static class JourneyFunctionNames
+{
+    public const string Orchestrator = "OwnershipJourney";
+    public const string LoadJourney = "LoadJourney";
+    public const string SendMessage = "SendJourneyMessage";
+    public const string ReadReply = "ReadJourneyReply";
+    public const string RecordForTeam = "RecordJourneyNote";
+
+    public static readonly IReadOnlyList<string> Activities = [LoadJourney, SendMessage, ReadReply, RecordForTeam];
+}
+
+public sealed record LoadJourneyRequest(string InstanceId, string JourneyId, int Version);
+
+/// <summary>The pinned definition's document and the purchase without personal data.</summary>
+public sealed record LoadedJourney(string Document, JourneyContext Context);
+
+public sealed record SendMessageRequest(string InstanceId, MessageOrder Message);
+
+public sealed record ReadReplyRequest(string InstanceId, string JourneyId, int Version, string? Step, bool ConfirmingHandoff, string Reference);
+
+public sealed record RecordRequest(string InstanceId, string RecordId, TeamRecord Record);
+
+/// <summary>
+/// Loads what an execution of the journey needs once: the pinned version's document (parsed by the orchestrator)
+/// and the purchase context. Reads only; repeating it is harmless.
+/// </summary>
+public sealed class LoadJourneyActivity(IJourneyVersions journeys, IJourneyContexts contexts) : TaskActivity<LoadJourneyRequest, LoadedJourney>
+{
+    public override async Task<LoadedJourney> RunAsync(TaskActivityContext context, LoadJourneyRequest input)
+    {
+        var published = await journeys.GetPublishedAsync(input.JourneyId, input.Version, CancellationToken.None)
+            ?? throw new InvalidOperationException($"Journey '{input.JourneyId}' version {input.Version} is not published.");
+        var purchase = await contexts.GetAsync(input.InstanceId, CancellationToken.None);
+        var journeyContext = purchase is null
+            ? new JourneyContext(input.JourneyId, input.Version, null, [])
+            : JourneyContext.Of(purchase) with { Version = input.Version };
+        return new LoadedJourney(published.Document, journeyContext);
+    }
+}
+
+/// <summary>
+/// Renders a journey's message from its order and the purchase, and hands it to the messenger under the message's
+/// stable id (<c>{instance}/m{number}</c>): repeated runs of this activity send it at most once. Its result says
+/// sent, suppressed, failed or held until a time — never the text or the address.
+/// </summary>
+public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourneyContexts contexts, IReplyStore texts, IJourneyMessenger messenger)
+    : TaskActivity<SendMessageRequest, SendResult>
+{
+    public static string MessageId(string instanceId, int number) => $"{instanceId}/m{number}";
+
+    public override async Task<SendResult> RunAsync(TaskActivityContext context, SendMessageRequest input)
+    {
+        var order = input.Message;
+        var published = await journeys.GetPublishedAsync(order.JourneyId, order.Version, CancellationToken.None)
+            ?? throw new InvalidOperationException($"Journey '{order.JourneyId}' version {order.Version} is not published.");
+        var purchase = await contexts.GetAsync(input.InstanceId, CancellationToken.None)
+            ?? new JourneyInput(order.JourneyId, order.Version, [], [], [], [], []);
+        var literal = order.TextRef is { } reference ? (await texts.GetAsync(input.InstanceId, reference, CancellationToken.None))?.Text : null;
+        var message = MessageRenderer.Render(published.Definition, order, purchase, literal);
+        return await messenger.SendAsync(input.InstanceId, MessageId(input.InstanceId, order.Number), message, CancellationToken.None);
+    }
+}
+
+/// <summary>Reads a stored reply against the journey's current step (<see cref="ReplyReader"/>).</summary>
+public sealed class ReadJourneyReplyActivity(IJourneyVersions journeys, IReplyStore texts) : TaskActivity<ReadReplyRequest, ReplyReading>
+{
+    public override async Task<ReplyReading> RunAsync(TaskActivityContext context, ReadReplyRequest input)
+    {
+        var published = await journeys.GetPublishedAsync(input.JourneyId, input.Version, CancellationToken.None)
+            ?? throw new InvalidOperationException($"Journey '{input.JourneyId}' version {input.Version} is not published.");
+        var text = await texts.GetAsync(input.InstanceId, input.Reference, CancellationToken.None);
+        return text is null ? ReplyReading.Nothing : ReplyReader.Read(published.Definition, input.Step, input.ConfirmingHandoff, text.Text);
+    }
+}
+
+/// <summary>Keeps a record for the team once per record id.</summary>
+public sealed class RecordJourneyNoteActivity(ITeamRecords records) : TaskActivity<RecordRequest, bool>
+{
+    public override async Task<bool> RunAsync(TaskActivityContext context, RecordRequest input)
+    {
+        await records.AddAsync(input.InstanceId, input.RecordId, input.Record, CancellationToken.None);
+        return true;
+    }
+}
+
+/// <summary>Parsed definitions by document text: a memo of a pure function, so replays stay deterministic.</summary>
+internal static class ParsedDefinitions
+{
+    private static readonly ConcurrentDictionary<string, JourneyDefinition> Parsed = new(StringComparer.Ordinal);
+
+    public static JourneyDefinition Of(string document) =>
+        Parsed.GetOrAdd(document, static d => JourneyReader.Read(d).Definition
+            ?? throw new InvalidOperationException("A published journey document no longer reads."));
+}

@@ -1,0 +1,74 @@
+using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Interpreter;
+
+namespace PxFunctions.Journeys.Durable;
+
+/// <summary>A published journey version: immutable once published, so readers may keep it for ever.</summary>
+public sealed record PublishedJourney(JourneyDefinition Definition, string Document);
+
+/// <summary>Where published journey versions are read from.</summary>
+public interface IJourneyVersions
+{
+    /// <summary>A published version, or null when that version was never published.</summary>
+    ValueTask<PublishedJourney?> GetPublishedAsync(string journeyId, int version, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The full purchase model of each journey instance (names, addresses, links): written by the intake before the
+/// instance starts, read by the send activity to render messages. It is the one place an instance's personal data
+/// lives, so an erasure has one place to clear.
+/// </summary>
+public interface IJourneyContexts
+{
+    Task SaveAsync(string instanceId, JourneyInput input, CancellationToken cancellationToken);
+
+    Task<JourneyInput?> GetAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the instance's purchase (erasure); the send activity then renders nothing personal.</summary>
+    Task ForgetAsync(string instanceId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Texts that reach a journey from outside (customer replies, agents' answers), kept beside the instance so the
+/// events raised to it carry a reference instead of the text. Saving the same key twice keeps the first text.
+/// </summary>
+public interface IReplyStore
+{
+    /// <returns>The reference to raise with the event.</returns>
+    Task<string> SaveAsync(string instanceId, string key, JourneyText text, CancellationToken cancellationToken);
+
+    Task<JourneyText?> GetAsync(string instanceId, string reference, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every text of the instance (erasure).</summary>
+    Task ForgetAsync(string instanceId, CancellationToken cancellationToken);
+}
+
+/// <param name="From"><c>customer</c> or <c>agent</c>.</param>
+public sealed record JourneyText(string From, string? Channel, string Text, DateTimeOffset At);
+
+/// <summary>
+/// Sends a rendered message to the customer within the rules (consent, quiet hours, frequency cap, opt-outs,
+/// terminated journeys), at most once per message id however often it is called. A transient
+/// channel failure throws, so the activity's retry policy tries again with the same id.
+/// </summary>
+public interface IJourneyMessenger
+{
+    Task<SendResult> SendAsync(string instanceId, string messageId, OutboundMessage message, CancellationToken cancellationToken);
+}
+
+/// <summary>What became of a message: sent, suppressed (with the reason), failed, or held until a time.</summary>
+public sealed record SendResult(SendStatus Status, DateTimeOffset? HeldUntil = null, string? Channel = null, string? Reason = null);
+
+public enum SendStatus
+{
+    Sent,
+    Suppressed,
+    Failed,
+    Held,
+}
+
+/// <summary>Keeps the records a journey makes for the brand's team (tickets, facts, unused replies), once per id.</summary>
+public interface ITeamRecords
+{
+    Task AddAsync(string instanceId, string recordId, TeamRecord record, CancellationToken cancellationToken);
+}

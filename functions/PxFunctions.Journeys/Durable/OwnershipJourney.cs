@@ -1,0 +1,290 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Interpreter;
+
+namespace PxFunctions.Journeys.Durable;
+
+/// <summary>
+/// What an ownership journey carries from one execution to the next (its input, and the input of every
+/// <c>ContinueAsNew</c>): ids, the interpreter's state and timers, the event ids already applied. No personal data.
+/// </summary>
+public sealed record JourneyRun
+{
+    public required string JourneyId { get; init; }
+    public required int Version { get; init; }
+    public JourneyState? State { get; init; }
+    public Dictionary<string, DateTimeOffset> Timers { get; init; } = [];
+
+    /// <summary>Ids of the last events applied (bounded), so an event raised twice is applied once.</summary>
+    public List<string> Applied { get; init; } = [];
+
+    /// <summary>Records kept for the team so far: the next record's number.</summary>
+    public int Records { get; init; }
+
+    /// <summary>How many executions ran before this one (ContinueAsNew count).</summary>
+    public int Generation { get; init; }
+
+    /// <summary>The custom status when the last execution ended: a new execution starts with none, so it sets this again.</summary>
+    public JourneyStatus? Status { get; init; }
+}
+
+/// <summary>
+/// One customer's ownership journey for one purchased product, instance id <c>{shop}:{order}:{line}</c>. A small
+/// loop around the pure <see cref="JourneyInterpreter"/>: the interpreter decides, this performs — sends as
+/// activities with a retry policy (a held message waits on a durable timer and is asked again, so one journey's
+/// messages go out in order), waits as a durable timer raced with the next external event, the custom status as
+/// a <see cref="JourneyStatus"/>, the outcome as the output.
+/// </summary>
+/// <remarks>
+/// Orchestrator code replays: it does no I/O, reads the time only from the context, keeps no state outside its
+/// locals, and parses the definition (a pure function of the document an activity returned). History stays bounded:
+/// <c>ContinueAsNew</c> at every stage change and every <see cref="MaxEventsPerExecution"/> events, keeping events
+/// that arrived but were not yet taken. Events are raised at least once and applied once: an event's
+/// <c>eventId</c> is remembered (the last <see cref="MaxRemembered"/>).
+/// </remarks>
+public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutcome?>
+{
+    public const int MaxEventsPerExecution = 20;
+    public const int MaxRemembered = 64;
+
+    /// <summary>Rounds of the send activity's retry policy a message gets before the journey goes on without it.</summary>
+    public const int MaxSendRounds = 6;
+
+    /// <summary>The wait between two rounds (a channel down for longer than one round's retries).</summary>
+    public static readonly TimeSpan SendRoundDelay = TimeSpan.FromMinutes(5);
+
+    /// <summary>The event payload property that identifies a raised event for deduplication.</summary>
+    public const string EventIdProperty = "eventId";
+
+    private static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 8, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(2)));
+
+    public override async Task<JourneyOutcome?> RunAsync(TaskOrchestrationContext context, JourneyRun run)
+    {
+        var logger = context.CreateReplaySafeLogger<OwnershipJourney>();
+        var version = run.State?.Version ?? run.Version;
+        var loaded = await context.CallActivityAsync<LoadedJourney>(
+            JourneyFunctionNames.LoadJourney, new LoadJourneyRequest(context.InstanceId, run.JourneyId, version), ActivityRetry);
+        var definitions = new Dictionary<(string, int), JourneyDefinition> { [(run.JourneyId, version)] = ParsedDefinitions.Of(loaded.Document) };
+        var journey = new Journey(context, run, new JourneyInterpreter((id, v) => definitions.GetValueOrDefault((id, v)), loaded.Context), logger);
+
+        if (run.State is null)
+        {
+            await journey.ApplyAsync(JourneyEvent.Start(context.CurrentUtcDateTime));
+        }
+        else if (run.Status is { } status)
+        {
+            context.SetCustomStatus(status);
+        }
+
+        var waits = new Dictionary<string, Task<JsonElement>>(StringComparer.Ordinal);
+        var names = JourneyInterpreter.EventNames(definitions[(run.JourneyId, version)]);
+        var events = 0;
+        while (journey.Outcome is null)
+        {
+            foreach (var name in names.Where(n => !waits.ContainsKey(n)))
+            {
+                waits[name] = context.WaitForExternalEvent<JsonElement>(name);
+            }
+
+            // Only with no event taken but not yet applied: such an event would not survive ContinueAsNew.
+            if ((events >= MaxEventsPerExecution || journey.StageChanged || journey.Migrated) && !waits.Values.Any(w => w.IsCompleted))
+            {
+                context.ContinueAsNew(journey.Carry(), preserveUnprocessedEvents: true);
+                return null;
+            }
+
+            using var cancelTimer = new CancellationTokenSource();
+            var next = journey.NextTimer();
+            var timer = next is { } due ? context.CreateTimer(due.At.UtcDateTime, cancelTimer.Token) : null;
+            var winner = await Task.WhenAny(timer is null ? waits.Values : waits.Values.Append(timer));
+            if (winner == timer)
+            {
+                // Azure Storage timers can fire up to a second early; never act before the due time.
+                if (context.CurrentUtcDateTime < next!.Value.At.UtcDateTime)
+                {
+                    await context.CreateTimer(next.Value.At.UtcDateTime.AddSeconds(1), CancellationToken.None);
+                }
+
+                await journey.ApplyAsync(JourneyEvent.Timer(next.Value.Name, next.Value.At));
+                continue;
+            }
+
+            cancelTimer.Cancel();
+            var (eventName, task) = waits.First(w => w.Value == winner);
+            waits.Remove(eventName);
+            var data = Data(task.Result);
+            events++;
+            await journey.OnEventAsync(eventName, data, definitions, loaded);
+        }
+
+        logger.LogInformation("Journey {InstanceId} ended: {Outcome}", context.InstanceId, journey.Outcome.Outcome);
+        return journey.Outcome;
+    }
+
+    private static JsonObject Data(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => JsonObject.Create(element) ?? [],
+        JsonValueKind.String when element.GetString() is { } text && text.TrimStart().StartsWith('{') => JsonNode.Parse(text) as JsonObject ?? [],
+        _ => [],
+    };
+
+    /// <summary>One execution's journey: the interpreter's state and timers, and how to perform its effects.</summary>
+    private sealed class Journey(TaskOrchestrationContext context, JourneyRun run, JourneyInterpreter interpreter, ILogger logger)
+    {
+        private readonly Dictionary<string, DateTimeOffset> _timers = new(run.Timers, StringComparer.Ordinal);
+        private readonly List<string> _applied = [.. run.Applied];
+        private string? _startStage = run.State?.Stage;
+        private JourneyState? _state = run.State;
+        private readonly JourneyInterpreter _interpreter = interpreter;
+        private int _records = run.Records;
+        private JourneyStatus? _status = run.Status;
+
+        public JourneyOutcome? Outcome { get; private set; }
+        public bool Migrated { get; private set; }
+        public bool StageChanged => _startStage is not null && _state?.Stage != _startStage;
+
+        public (string Name, DateTimeOffset At)? NextTimer() =>
+            _timers.Count == 0 ? null : _timers.OrderBy(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, t.Value)).First();
+
+        public JourneyRun Carry() => run with
+        {
+            Version = _state?.Version ?? run.Version,
+            State = _state,
+            Timers = new Dictionary<string, DateTimeOffset>(_timers, StringComparer.Ordinal),
+            Applied = _applied.TakeLast(MaxRemembered).ToList(),
+            Records = _records,
+            Generation = run.Generation + 1,
+            Status = _status,
+        };
+
+        public async Task OnEventAsync(string name, JsonObject data, Dictionary<(string, int), JourneyDefinition> definitions, LoadedJourney loaded)
+        {
+            if ((string?)data[EventIdProperty] is { } eventId)
+            {
+                if (_applied.Contains(eventId, StringComparer.Ordinal))
+                {
+                    logger.LogInformation("Journey {InstanceId}: event {EventId} was applied before", context.InstanceId, eventId);
+                    return;
+                }
+
+                _applied.Add(eventId);
+                if (_applied.Count > MaxRemembered)
+                {
+                    _applied.RemoveAt(0);
+                }
+            }
+
+            ReplyReading? reading = null;
+            if (name == JourneyInterpreter.Events.Reply && _state is not null)
+            {
+                reading = (string?)data["ref"] is { } reference
+                    ? await context.CallActivityAsync<ReplyReading>(
+                        JourneyFunctionNames.ReadReply,
+                        new ReadReplyRequest(context.InstanceId, _state.JourneyId, _state.Version, _state.Step, _state.ConfirmingHandoff, reference),
+                        ActivityRetry)
+                    : ReplyReading.Nothing;
+            }
+
+            if (name == JourneyInterpreter.Events.Migrate && (int?)data["version"] is { } target && _state is not null)
+            {
+                // The target version is loaded before the interpreter maps the instance onto it.
+                var next = await context.CallActivityAsync<LoadedJourney>(
+                    JourneyFunctionNames.LoadJourney, new LoadJourneyRequest(context.InstanceId, _state.JourneyId, target), ActivityRetry);
+                definitions[(_state.JourneyId, target)] = ParsedDefinitions.Of(next.Document);
+                var before = _state.Version;
+                await ApplyAsync(new JourneyEvent(JourneyEventKind.External, name, data, context.CurrentUtcDateTime));
+                Migrated = _state.Version != before;
+                return;
+            }
+
+            await ApplyAsync(new JourneyEvent(JourneyEventKind.External, name, data, context.CurrentUtcDateTime, reading));
+        }
+
+        public async Task ApplyAsync(JourneyEvent journeyEvent)
+        {
+            if (journeyEvent.Kind == JourneyEventKind.Timer)
+            {
+                _timers.Remove(journeyEvent.Name);
+            }
+
+            var transition = _interpreter.Apply(new JourneyView(_state, context.CurrentUtcDateTime, _timers), journeyEvent);
+            _state = transition.State;
+            if (journeyEvent.Kind == JourneyEventKind.Start)
+            {
+                // The stage this execution began in; a change from it continues the orchestration as new.
+                _startStage = _state.Stage;
+            }
+            foreach (var effect in transition.Effects)
+            {
+                switch (effect)
+                {
+                    case StartTimer start:
+                        _timers[start.Name] = start.DueAt;
+                        break;
+                    case CancelTimer cancel:
+                        _timers.Remove(cancel.Name);
+                        break;
+                    case SendToCustomer send:
+                        await SendAsync(send.Message);
+                        break;
+                    case RecordForTeam record:
+                        _records++;
+                        await context.CallActivityAsync<bool>(
+                            JourneyFunctionNames.RecordForTeam, new RecordRequest(context.InstanceId, $"{context.InstanceId}/r{_records}", record.Record), ActivityRetry);
+                        break;
+                }
+            }
+
+            _status = transition.Status;
+            context.SetCustomStatus(transition.Status);
+            if (transition.Outcome is { } outcome)
+            {
+                _timers.Clear();
+                Outcome = outcome;
+            }
+        }
+
+        /// <summary>
+        /// Sends one message. A message held (quiet hours, the cap, a claim of a worker that died) waits on a durable
+        /// timer and is asked again; a send whose retries are spent gets <see cref="MaxSendRounds"/> rounds, minutes apart.
+        /// </summary>
+        private async Task SendAsync(MessageOrder message)
+        {
+            var failedRounds = 0;
+            for (var attempt = 0; ; attempt++)
+            {
+                SendResult result;
+                try
+                {
+                    result = await context.CallActivityAsync<SendResult>(JourneyFunctionNames.SendMessage, new SendMessageRequest(context.InstanceId, message), ActivityRetry);
+                }
+                catch (TaskFailedException ex)
+                {
+                    var reason = ex.FailureDetails?.ErrorMessage ?? ex.Message;
+                    if (++failedRounds >= MaxSendRounds)
+                    {
+                        // The journey goes on without this message; the message log says why.
+                        logger.LogError("Journey {InstanceId}: message {Number} failed {Rounds} rounds and is given up: {Reason}", context.InstanceId, message.Number, failedRounds, reason);
+                        return;
+                    }
+
+                    logger.LogWarning("Journey {InstanceId}: message {Number} failed (round {Round}): {Reason}", context.InstanceId, message.Number, failedRounds, reason);
+                    await context.CreateTimer(context.CurrentUtcDateTime + SendRoundDelay, CancellationToken.None);
+                    continue;
+                }
+
+                if (result is not { Status: SendStatus.Held, HeldUntil: { } until } || attempt >= 100)
+                {
+                    return;
+                }
+
+                context.SetCustomStatus(new JourneyStatus(message.JourneyId, message.Version, message.Stage, message.Step, "send", until, null));
+                await context.CreateTimer(until.UtcDateTime > context.CurrentUtcDateTime ? until.UtcDateTime : context.CurrentUtcDateTime.AddSeconds(1), CancellationToken.None);
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace PxFunctions.Configuration;
+
+/// <summary>
+/// The standalone host's Durable task hub on the Azure Storage provider. Under the Functions host the same knobs
+/// live in host.json's <c>extensions.durableTask</c> section; the defaults here match it (see the README).
+/// </summary>
+public sealed record DurableSettings
+{
+    public const string DefaultTaskHub = "PxJourneys";
+    public const int DefaultPartitions = 4;
+    public static readonly TimeSpan DefaultMaxQueuePollingInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultMaximumTimerInterval = TimeSpan.FromDays(3);
+    public static readonly TimeSpan DefaultVisibilityTimeout = TimeSpan.FromMinutes(5);
+
+    public string TaskHub { get; init; } = DefaultTaskHub;
+
+    /// <summary>Control queues; instances are spread over them and each is leased by one worker at a time.</summary>
+    public int Partitions { get; init; } = DefaultPartitions;
+
+    /// <summary>Longest idle wait between polls of an empty queue: bounds how late an event or timer is noticed.</summary>
+    public TimeSpan MaxQueuePollingInterval { get; init; } = DefaultMaxQueuePollingInterval;
+
+    public bool ExtendedSessions { get; init; }
+
+    /// <summary>
+    /// How long a queue message a worker took stays hidden: after a crash, the work it held waits this long before
+    /// another worker (or the restarted one) takes it again. The provider renews it while a worker is busy.
+    /// </summary>
+    public TimeSpan VisibilityTimeout { get; init; } = DefaultVisibilityTimeout;
+
+    public int ControlQueueBatchSize { get; init; } = 32;
+
+    /// <summary>Timers longer than this are chained (the queue's 7-day visibility limit).</summary>
+    public TimeSpan MaximumTimerInterval { get; init; } = DefaultMaximumTimerInterval;
+}

@@ -1,0 +1,106 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using PxFunctions.Http;
+
+namespace PxFunctions.Functions;
+
+/// <summary>
+/// The HTTP functions. Each runs the endpoint of the same name in the app's one route table
+/// (<see cref="HttpFunctionRoutes"/>); a test checks that names, methods, routes and key levels agree with it.
+/// Functions that reach journeys bind a Durable client and hand it to <see cref="FunctionsJourneyInstances"/>.
+/// </summary>
+public sealed class HttpFunctions(HttpFunctionRoutes routes)
+{
+    private const AuthorizationLevel Anonymous = AuthorizationLevel.Anonymous;
+    private const AuthorizationLevel Key = AuthorizationLevel.Function;
+
+    private IResult Run(string name, DurableTaskClient? client = null)
+    {
+        if (client is not null)
+        {
+            FunctionsJourneyInstances.Use(client);
+        }
+
+        return routes.Run(name);
+    }
+
+    // Storefronts.
+    [Function("ShopifyWebhook")]
+    public IResult ShopifyWebhook([HttpTrigger(Anonymous, "post", Route = "webhooks/shopify")] HttpRequest request) => Run("ShopifyWebhook");
+
+    [Function("WooCommerceWebhook")]
+    public IResult WooCommerceWebhook([HttpTrigger(Anonymous, "post", Route = "webhooks/woocommerce")] HttpRequest request) => Run("WooCommerceWebhook");
+
+    [Function("OrdersWebhook")]
+    public IResult OrdersWebhook([HttpTrigger(Anonymous, "post", Route = "webhooks/orders")] HttpRequest request) => Run("OrdersWebhook");
+
+    [Function("ListRejectedWebhooks")]
+    public IResult ListRejectedWebhooks([HttpTrigger(Key, "get", Route = "admin/webhooks/rejected")] HttpRequest request) => Run("ListRejectedWebhooks");
+
+    [Function("OrdersWebhookSchema")]
+    public IResult OrdersWebhookSchema([HttpTrigger(Key, "get", Route = "admin/webhooks/orders-schema")] HttpRequest request) => Run("OrdersWebhookSchema");
+
+    // Messaging: ACS events, links in emails, inbound email, the dev outbox, message and consent views.
+    [Function("AcsEvents")]
+    public IResult AcsEvents([HttpTrigger(Anonymous, "post", "options", Route = "events/acs")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("AcsEvents", client);
+
+    [Function("InboundEmail")]
+    public IResult InboundEmail([HttpTrigger(Anonymous, "post", Route = "events/email")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("InboundEmail", client);
+
+    [Function("AnswerLink")]
+    public IResult AnswerLink([HttpTrigger(Anonymous, "get", "post", Route = "r/{token}")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("AnswerLink", client);
+
+    [Function("UnsubscribeLink")]
+    public IResult UnsubscribeLink([HttpTrigger(Anonymous, "get", "post", Route = "u/{token}")] HttpRequest request) => Run("UnsubscribeLink");
+
+    [Function("DevOutbox")]
+    public IResult DevOutbox([HttpTrigger(Key, "get", Route = "dev/outbox")] HttpRequest request) => Run("DevOutbox");
+
+    [Function("DevReply")]
+    public IResult DevReply([HttpTrigger(Key, "post", Route = "dev/replies")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("DevReply", client);
+
+    [Function("ListMessages")]
+    public IResult ListMessages([HttpTrigger(Key, "get", Route = "admin/messages")] HttpRequest request) => Run("ListMessages");
+
+    [Function("GetConsent")]
+    public IResult GetConsent([HttpTrigger(Key, "get", Route = "admin/consent")] HttpRequest request) => Run("GetConsent");
+
+    // Journeys: definitions, versions, simulation, migration of running instances.
+    [Function("ValidateJourney")]
+    public IResult ValidateJourney([HttpTrigger(Key, "post", Route = "admin/journeys/validate")] HttpRequest request) => Run("ValidateJourney");
+
+    [Function("SimulateJourney")]
+    public IResult SimulateJourney([HttpTrigger(Key, "post", Route = "admin/journeys/simulate")] HttpRequest request) => Run("SimulateJourney");
+
+    [Function("JourneySchema")]
+    public IResult JourneySchema([HttpTrigger(Key, "get", Route = "admin/journeys/schema")] HttpRequest request) => Run("JourneySchema");
+
+    [Function("SaveJourneyDraft")]
+    public IResult SaveJourneyDraft([HttpTrigger(Key, "post", Route = "admin/journeys")] HttpRequest request) => Run("SaveJourneyDraft");
+
+    [Function("ListJourneys")]
+    public IResult ListJourneys([HttpTrigger(Key, "get", Route = "admin/journeys")] HttpRequest request) => Run("ListJourneys");
+
+    [Function("GetJourney")]
+    public IResult GetJourney([HttpTrigger(Key, "get", Route = "admin/journeys/{id}")] HttpRequest request) => Run("GetJourney");
+
+    [Function("PublishJourney")]
+    public IResult PublishJourney([HttpTrigger(Key, "post", Route = "admin/journeys/{id}/publish")] HttpRequest request) => Run("PublishJourney");
+
+    [Function("ListJourneyVersions")]
+    public IResult ListJourneyVersions([HttpTrigger(Key, "get", Route = "admin/journeys/{id}/versions")] HttpRequest request) => Run("ListJourneyVersions");
+
+    [Function("GetJourneyVersion")]
+    public IResult GetJourneyVersion([HttpTrigger(Key, "get", Route = "admin/journeys/{id}/versions/{version}")] HttpRequest request) => Run("GetJourneyVersion");
+
+    [Function("MigrateJourneyInstances")]
+    public IResult MigrateJourneyInstances([HttpTrigger(Key, "post", Route = "admin/journeys/{id}/migrate")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        Run("MigrateJourneyInstances", client);
+
+    // Operations.
+    [Function("Health")]
+    public IResult Health([HttpTrigger(Anonymous, "get", Route = "health")] HttpRequest request) => Run("Health");
+
+    [Function("ListPoisonMessages")]
+    public IResult ListPoisonMessages([HttpTrigger(Key, "get", Route = "admin/poison")] HttpRequest request) => Run("ListPoisonMessages");
+}
