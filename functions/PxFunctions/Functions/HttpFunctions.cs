@@ -97,6 +97,15 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     public IResult MigrateJourneyInstances([HttpTrigger(Key, "post", Route = "admin/journeys/{id}/migrate")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         Run("MigrateJourneyInstances", client);
 
+    // Handoffs: an agent answers the customer and hands the journey back.
+    [Function("ReplyToHandoff")]
+    public IResult ReplyToHandoff([HttpTrigger(Key, "post", Route = "admin/handoffs/{instanceId}/reply")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        Run("ReplyToHandoff", client);
+
+    [Function("CloseHandoff")]
+    public IResult CloseHandoff([HttpTrigger(Key, "post", Route = "admin/handoffs/{instanceId}/close")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        Run("CloseHandoff", client);
+
     // Operations.
     [Function("Health")]
     public IResult Health([HttpTrigger(Anonymous, "get", Route = "health")] HttpRequest request) => Run("Health");

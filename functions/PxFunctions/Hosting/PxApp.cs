@@ -126,6 +126,7 @@ public static class PxApp
         endpoints.MapHealthApi();
         endpoints.MapOperationsApi();
         endpoints.MapJourneysApi();
+        endpoints.MapHandoffApi();
         endpoints.MapAcsEventsApi();
         endpoints.MapCustomerLinksApi();
         endpoints.MapMessagingApi(settings.Channels);

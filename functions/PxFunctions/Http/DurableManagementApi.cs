@@ -25,7 +25,7 @@ public static class DurableManagementApi
         JsonNode? Output,
         DateTimeOffset CreatedTime,
         DateTimeOffset LastUpdatedTime,
-        JsonArray? HistoryEvents = null);
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] JsonArray? HistoryEvents = null);
 
     /// <summary>Where to manage an instance (the payload Durable Functions returns from a start).</summary>
     public sealed record ManagementPayload(

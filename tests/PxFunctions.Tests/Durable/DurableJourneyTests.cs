@@ -73,6 +73,18 @@ public sealed class DurableJourneyTests(StorageFixture storage)
           - { id: done, type: end, outcome: renewed }
         """;
 
+    private const string Handoff = """
+        id: durable-handoff
+        name: Handoff
+        trigger: { event: paid, skus: [SERUM-C-30] }
+        locales: [en]
+        channels: [sms]
+        steps:
+          - { id: rate, type: ask, class: service, expect: rating, record: score, timeout: P1D, message: { sms: { en: "How is it? Reply 1-5" } } }
+          - { id: thanks, type: send, class: service, message: { sms: { en: "Thanks for the {{ answers.score }}!" } } }
+          - { id: done, type: end, outcome: rated }
+        """;
+
     private static async Task PublishAsync(ChannelHarness h, string document)
     {
         var (definition, errors) = JourneyValidator.Validate(document);
@@ -198,6 +210,46 @@ public sealed class DurableJourneyTests(StorageFixture storage)
         Assert.True(timers >= 4, $"Expected chained timers, found {timers} TimerCreated events.");
         Assert.Single(h.Acs.Sms);
         Assert.Equal(InstanceOperation.Accepted, await Instances(h).TerminateAsync(id, "test over", None));
+    }
+
+    [Fact]
+    public async Task Handoff_CustomerAsksForAPerson_AgentAnswersBySms_ClosingResumesTheJourney()
+    {
+        await using var h = await ChannelHarness.StartAsync(storage, DateTimeOffset.UtcNow, dispatcher: true);
+        await PublishAsync(h, Handoff);
+        var id = await StartAsync(h, "durable-handoff", "c-handoff");
+        await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.Message == "How is it? Reply 1-5"), "the question", 90_000);
+
+        Assert.Equal(HttpStatusCode.OK, await ReplyAsync(h, "Incoming_handoff_1", "can I talk to a person please"));
+        await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.Message.StartsWith("Would you like a person", StringComparison.Ordinal)), "the handoff confirmation", 90_000);
+        Assert.Equal(HttpStatusCode.OK, await ReplyAsync(h, "Incoming_handoff_2", "yes"));
+        await Eventually.TrueAsync(async () => (string?)(await StatusAsync(h, id))?["waitingFor"] == "agent", "the journey to pause for an agent", 90_000);
+
+        // The ticket holds the conversation, read outside the orchestration.
+        var records = h.Host.Services.GetRequiredService<PxFunctions.Channels.Inbound.CustomerRecords>();
+        var ticket = JsonNode.Parse((await records.ListAsync("c:c-handoff", None)).Single(r => r.Kind == "handoff").Payload)!;
+        Assert.Equal("open", (string?)ticket["action"]);
+        Assert.Contains(ticket["conversation"]!.AsArray(), l => (string?)l!["text"] == "can I talk to a person please");
+
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"/api/admin/handoffs/{id}/reply") { Content = new StringContent("""{"text":"Sorry about that, a new bottle ships today."}""", Encoding.UTF8, "application/json") })
+        {
+            request.Headers.Add("x-functions-key", AppHost.AdminKey);
+            using var replied = await h.Host.Client.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Accepted, replied.StatusCode);
+        }
+
+        await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.Message == "Sorry about that, a new bottle ships today."), "the agent's answer by SMS", 90_000);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"/api/admin/handoffs/{id}/close"))
+        {
+            request.Headers.Add("x-functions-key", AppHost.AdminKey);
+            using var closed = await h.Host.Client.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Accepted, closed.StatusCode);
+        }
+
+        await Eventually.TrueAsync(async () => (string?)(await StatusAsync(h, id))?["waitingFor"] == "reply", "the journey to resume its question", 90_000);
+        Assert.Equal(HttpStatusCode.OK, await ReplyAsync(h, "Incoming_handoff_3", "4"));
+        await WaitForAsync(h, id, s => s.Status == InstanceStatus.Completed, "the journey to end");
+        Assert.Equal("Thanks for the 4!", h.Acs.Sms.Last().Message);
     }
 
     /// <summary>Every table, queue and blob of the task hub: no phone, email or name of the customer.</summary>

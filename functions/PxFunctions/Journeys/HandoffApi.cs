@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PxFunctions.Http;
+using PxFunctions.Journeys.Durable;
+using PxFunctions.Journeys.Interpreter;
+
+namespace PxFunctions.Journeys;
+
+/// <summary>
+/// What an agent does with a journey handed to them: answer the customer on the journey's channel, and hand the
+/// journey back. The answer's text is stored beside the instance and the event carries its reference, so the
+/// orchestration's history never holds it; the send activity renders and sends it under the usual rules.
+/// </summary>
+public static class HandoffApi
+{
+    public static IEndpointRouteBuilder MapHandoffApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/admin/handoffs/{instanceId}/reply", ReplyAsync).WithName("ReplyToHandoff").RequireFunctionKey();
+        endpoints.MapPost("/api/admin/handoffs/{instanceId}/close", CloseAsync).WithName("CloseHandoff").RequireFunctionKey();
+        return endpoints;
+    }
+
+    public const int MaxReplyChars = 1_600;
+
+    private static async Task<IResult> ReplyAsync(string instanceId, HttpRequest request, IJourneyInstances instances, IReplyStore texts, TimeProvider time, CancellationToken ct)
+    {
+        var (body, tooLarge) = await RequestBody.ReadAsync(request, ct);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
+        JsonObject? reply;
+        try
+        {
+            reply = JsonNode.Parse(body) as JsonObject;
+        }
+        catch (JsonException ex)
+        {
+            return Problems.BadRequest("body", $"The body must be JSON: {ex.Message}");
+        }
+
+        var text = (string?)reply?["text"];
+        var channel = (string?)reply?["channel"];
+        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxReplyChars)
+        {
+            return Problems.BadRequest("text", $"is required: the agent's answer, at most {MaxReplyChars} characters.");
+        }
+
+        if (channel is not null and not ("sms" or "email"))
+        {
+            return Problems.BadRequest("channel", "must be sms or email (default: the channel the customer last wrote on).");
+        }
+
+        if (InstanceIds.Problem(instanceId) is { } problem)
+        {
+            return Problems.BadRequest("instanceId", problem);
+        }
+
+        if (await instances.GetAsync(instanceId, ct) is not { IsActive: true } state)
+        {
+            return Problems.Status(StatusCodes.Status404NotFound, "No running journey.", $"Instance '{instanceId}' does not exist or has finished.", "instanceId");
+        }
+
+        // One reply per Idempotency-Key (or per request, when none is given).
+        var key = "agent:" + (request.Headers["Idempotency-Key"].FirstOrDefault() ?? Guid.NewGuid().ToString("N"));
+        var reference = await texts.SaveAsync(instanceId, key, new JourneyText("agent", channel, text, time.GetUtcNow()), ct);
+        var data = new JsonObject { ["ref"] = reference, ["channel"] = channel };
+        await instances.RaiseEventAsync(state.InstanceId, JourneyInterpreter.Events.AgentReply, data, key, ct);
+        return Results.Accepted(value: new { instanceId, reference });
+    }
+
+    private static async Task<IResult> CloseAsync(string instanceId, IJourneyInstances instances, CancellationToken ct)
+    {
+        if (InstanceIds.Problem(instanceId) is { } problem)
+        {
+            return Problems.BadRequest("instanceId", problem);
+        }
+
+        return await instances.RaiseEventAsync(instanceId, JourneyInterpreter.Events.HandoffClosed, null, "close:" + instanceId + ":" + Guid.NewGuid().ToString("N"), ct) switch
+        {
+            InstanceOperation.Accepted => Results.Accepted(),
+            _ => Problems.Status(StatusCodes.Status404NotFound, "No running journey.", $"Instance '{instanceId}' does not exist or has finished.", "instanceId"),
+        };
+    }
+}
