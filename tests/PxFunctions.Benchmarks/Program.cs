@@ -1,8 +1,14 @@
 using PxFunctions.Benchmarks;
 
+// dotnet run -c Release --project tests/PxFunctions.Benchmarks -- journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended]
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- intake [webhooks] [concurrency]
 // One command per benchmark; each prints progress lines and then exactly one JSON line, last.
-// The old runtime's `-- runtime` benchmark went with the runtime; issue 12 brings `-- journeys` on Durable Functions.
+if (args is ["journeys", .. var journeyArgs])
+{
+    Console.WriteLine((await JourneysBenchmark.RunAsync(JourneysBenchmarkOptions.Parse(journeyArgs), CancellationToken.None)).ToJsonString());
+    return 0;
+}
+
 if (args is ["intake", .. var intakeArgs])
 {
     var count = intakeArgs.Length > 0 && int.TryParse(intakeArgs[0], out var n) && n > 0 ? n : 5_000;
@@ -11,5 +17,5 @@ if (args is ["intake", .. var intakeArgs])
     return 0;
 }
 
-Console.Error.WriteLine("usage: PxFunctions.Benchmarks intake [webhooks] [concurrency]");
+Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended] | intake [webhooks] [concurrency]");
 return 2;

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Configuration;
+using PxFunctions.Hosting;
+using PxFunctions.Journeys;
+using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Durable;
+using PxFunctions.Journeys.Interpreter;
+using PxFunctions.Storage;
+
+namespace PxFunctions.Benchmarks;
+
+/// <summary>Options of the <c>journeys</c> benchmark (<c>-- journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended]</c>).</summary>
+internal sealed record JourneysBenchmarkOptions(int Waiting, int Steppers, int Seconds, int IntervalSeconds, int Partitions, bool ExtendedSessions)
+{
+    public static JourneysBenchmarkOptions Parse(string[] args)
+    {
+        int At(int i, int fallback) => args.Length > i && int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
+        return new JourneysBenchmarkOptions(At(0, 1_000), At(1, 20), At(2, 60), At(3, 2), At(4, 4), args.Length > 5 && args[5] is "extended" or "true");
+    }
+}
+
+/// <summary>
+/// The <c>journeys</c> benchmark (issue 12, first cut): the real <see cref="OwnershipJourney"/> and its activities on
+/// the standalone host (DTFx + the Azure Storage provider) on a fresh Azurite. <c>Waiting</c> journeys wait on a
+/// 30-day timer; <c>Steppers</c> journeys loop "send a text, wait <c>interval</c>", and every text reaches an SMS
+/// double over HTTP through the send activity's full path (message log, consent, cap, quiet hours, the ACS client).
+/// A step is one such text. Every storage request of the app and of the engine is counted (Azure.Core policies), by
+/// service. The same run measures bare Azurite with a comparable mix, so efficiency is achieved over possible.
+/// </summary>
+internal static class JourneysBenchmark
+{
+    private const string Prefix = "bench";
+
+    public static async Task<JsonObject> RunAsync(JourneysBenchmarkOptions options, CancellationToken cancellationToken)
+    {
+        Progress.Write($"journeys benchmark: {options.Waiting} waiting, {options.Steppers} steppers every {options.IntervalSeconds} s, {options.Seconds} s window, {options.Partitions} partitions, extended sessions {options.ExtendedSessions}");
+        await using var storage = await BenchmarkStorage.StartAsync(cancellationToken);
+        var capacity = await RawCapacityAsync(storage.ConnectionString, TimeSpan.FromSeconds(5), cancellationToken);
+        Progress.Write($"bare Azurite: {capacity:F0} requests/s (queue send/receive/delete and table upserts, 16 at a time)");
+        await using var sms = await SmsDouble.StartAsync(cancellationToken);
+        var app = await StartAppAsync(storage.ConnectionString, sms.ConnectionString, options, cancellationToken);
+        try
+        {
+            var services = app.Services;
+            await services.GetRequiredService<StorageBootstrap>().Ready.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+            var catalog = services.GetRequiredService<JourneyCatalog>();
+            await PublishAsync(catalog, Waiter, cancellationToken);
+            await PublishAsync(catalog, Stepper(options.IntervalSeconds), cancellationToken);
+            var instances = services.GetRequiredService<IJourneyInstances>();
+            var contexts = services.GetRequiredService<IJourneyContexts>();
+            var consent = services.GetRequiredService<ConsentLedger>();
+
+            var seeding = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(Enumerable.Range(0, options.Waiting), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+                await StartAsync(instances, contexts, "bench-waiter", $"bench:w{i}:1", $"w{i}", null, ct));
+            Progress.Write($"{options.Waiting} waiting journeys started in {seeding.Elapsed.TotalSeconds:F1} s; waiting for them to reach their timer");
+            await WaitForWaitersAsync(instances, options.Waiting, cancellationToken);
+            Progress.Write($"all waiting after {seeding.Elapsed.TotalSeconds:F1} s");
+
+            for (var i = 0; i < options.Steppers; i++)
+            {
+                var phone = "+1415557" + i.ToString("D4", CultureInfo.InvariantCulture);
+                await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, phone, ConsentAction.ServiceGranted, DateTimeOffset.UtcNow, "benchmark", null, "bench:" + i), cancellationToken);
+                await StartAsync(instances, contexts, "bench-stepper", $"bench:s{i}:1", $"s{i}", phone, cancellationToken);
+            }
+
+            // Warm up, then measure one window.
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max(10, options.IntervalSeconds * 3)), cancellationToken);
+            var account = services.GetRequiredService<StorageAccount>();
+            var before = (App: Snapshot(account.Counter), Engine: Snapshot(account.DurableCounter));
+            var start = DateTimeOffset.UtcNow;
+            var clock = Stopwatch.StartNew();
+            var memory = new ProcessMemory();
+            memory.ResetPeak();
+            while (clock.Elapsed < TimeSpan.FromSeconds(options.Seconds))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                memory.Sample();
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            var end = start + clock.Elapsed;
+            var after = (App: Snapshot(account.Counter), Engine: Snapshot(account.DurableCounter));
+            var texts = sms.Delivered.ToList();
+            var steps = texts.Count(t => t.At >= start && t.At < end);
+            var (late, early) = Gaps(texts, start, end, TimeSpan.FromSeconds(options.IntervalSeconds));
+            var appRequests = Delta(before.App, after.App);
+            var engine = Delta(before.Engine, after.Engine);
+            var total = appRequests.Total + engine.Total;
+            var requestsPerSecond = total / seconds;
+
+            return new JsonObject
+            {
+                ["benchmark"] = "journeys",
+                ["waiting_instances"] = options.Waiting,
+                ["steppers"] = options.Steppers,
+                ["window_s"] = Math.Round(seconds, 1),
+                ["steps"] = steps,
+                ["steps_per_s"] = Math.Round(steps / seconds, 2),
+                ["storage_tx_per_step"] = steps == 0 ? null : Math.Round(total / (double)steps, 2),
+                ["storage_tx_per_step_by_service"] = steps == 0 ? null : new JsonObject
+                {
+                    ["table"] = Math.Round((appRequests.Tables + engine.Tables) / (double)steps, 2),
+                    ["queue"] = Math.Round((appRequests.Queues + engine.Queues) / (double)steps, 2),
+                    ["blob"] = Math.Round((appRequests.Blobs + engine.Blobs) / (double)steps, 2),
+                },
+                ["storage_tx_per_step_by_caller"] = steps == 0 ? null : new JsonObject
+                {
+                    ["app"] = Math.Round(appRequests.Total / (double)steps, 2),
+                    ["engine"] = Math.Round(engine.Total / (double)steps, 2),
+                },
+                ["timer_late_p99_ms"] = late?.P99,
+                ["timer_late_p50_ms"] = late?.P50,
+                ["timer_early_p99_ms"] = early?.P99 ?? 0,
+                ["send_latency_p99_ms"] = late?.P99,
+                ["duplicate_sends"] = sms.Duplicates,
+                ["rss_mb"] = Math.Round(ProcessMemory.CurrentMb, 1),
+                ["rss_peak_mb"] = Math.Round(memory.PeakMb, 1),
+                ["raw_azurite_capacity"] = Math.Round(capacity, 1),
+                ["storage_requests_per_s"] = Math.Round(requestsPerSecond, 1),
+                ["efficiency"] = Math.Round(requestsPerSecond / capacity, 3),
+                ["settings"] = new JsonObject
+                {
+                    ["partitions"] = options.Partitions,
+                    ["extended_sessions"] = options.ExtendedSessions,
+                    ["max_queue_polling_interval"] = DurableSettings.DefaultMaxQueuePollingInterval.ToString(),
+                    ["control_queue_batch_size"] = new DurableSettings().ControlQueueBatchSize,
+                    ["interval_s"] = options.IntervalSeconds,
+                },
+            };
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+    }
+
+    private const string Waiter = """
+        id: bench-waiter
+        name: Waiter
+        trigger: { event: paid, skus: [BENCH] }
+        locales: [en]
+        channels: [sms]
+        steps:
+          - { id: wait, type: wait, duration: P30D }
+          - { id: done, type: end, outcome: waited }
+        """;
+
+    private static string Stepper(int intervalSeconds) => $$$"""
+        id: bench-stepper
+        name: Stepper
+        trigger: { event: paid, skus: [BENCH] }
+        locales: [en]
+        channels: [sms]
+        steps:
+          - { id: tick, type: send, class: service, message: { sms: { en: "Tick for {{ customer.id }}" } } }
+          - { id: pause, type: wait, duration: PT{{{intervalSeconds}}}S, next: tick }
+        """;
+
+    private static async Task PublishAsync(JourneyCatalog catalog, string document, CancellationToken cancellationToken)
+    {
+        var (definition, errors) = JourneyValidator.Validate(document);
+        if (definition is null)
+        {
+            throw new InvalidOperationException("A benchmark journey does not validate: " + string.Join("; ", errors.Select(e => e.Path + " " + e.Message)));
+        }
+
+        await catalog.PublishAsync(definition, document, cancellationToken);
+    }
+
+    private static async Task StartAsync(IJourneyInstances instances, IJourneyContexts contexts, string journey, string id, string customer, string? phone, CancellationToken cancellationToken)
+    {
+        var input = new JourneyInput(journey, 1, new JsonObject { ["id"] = customer, ["phone"] = phone, ["time_zone"] = DaytimeZone(), ["locale"] = "en" }, [], [], [], []);
+        await contexts.SaveAsync(id, input, cancellationToken);
+        await instances.StartAsync(JourneyFunctionNames.Orchestrator, id, new JourneyRun { JourneyId = journey, Version = 1 }, cancellationToken);
+    }
+
+    private static async Task WaitForWaitersAsync(IJourneyInstances instances, int count, CancellationToken cancellationToken)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        // The last one started reaching its timer means the engine has worked through the start backlog.
+        for (var i = count - 1; ; await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken))
+        {
+            if (await instances.GetAsync($"bench:w{i}:1", cancellationToken) is { CustomStatus: { } status } && status.Contains("\"waitingFor\":\"timer\"", StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>For each stepper, the gaps between its texts less the interval: late (positive) and early (negative) parts.</summary>
+    private static (Percentiles? Late, Percentiles? Early) Gaps(List<(string To, string Message, DateTimeOffset At)> texts, DateTimeOffset start, DateTimeOffset end, TimeSpan interval)
+    {
+        var late = new List<TimeSpan>();
+        var early = new List<TimeSpan>();
+        foreach (var stepper in texts.GroupBy(t => t.To))
+        {
+            var times = stepper.Select(t => t.At).Order().ToList();
+            for (var i = 1; i < times.Count; i++)
+            {
+                if (times[i] < start || times[i] >= end)
+                {
+                    continue;
+                }
+
+                var over = times[i] - times[i - 1] - interval;
+                (over >= TimeSpan.Zero ? late : early).Add(over >= TimeSpan.Zero ? over : -over);
+            }
+        }
+
+        return (Percentiles.Of(late), Percentiles.Of(early));
+    }
+
+    private static (long Tables, long Queues, long Blobs, long Total) Snapshot(StorageRequestCounter c) => (c.Tables, c.Queues, c.Blobs, c.Total);
+
+    private static (long Tables, long Queues, long Blobs, long Total) Delta((long Tables, long Queues, long Blobs, long Total) a, (long Tables, long Queues, long Blobs, long Total) b) =>
+        (b.Tables - a.Tables, b.Queues - a.Queues, b.Blobs - a.Blobs, b.Total - a.Total);
+
+    private static async Task<WebApplication> StartAppAsync(string storage, string acs, JourneysBenchmarkOptions options, CancellationToken cancellationToken)
+    {
+        var app = await PxApp.BuildAsync(
+            ["--environment", "Production"],
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    [SettingNames.Key(SettingNames.Storage)] = storage,
+                    [SettingNames.Key(SettingNames.StoragePrefix)] = Prefix,
+                    [SettingNames.Key(SettingNames.AdminKey)] = "benchmark-" + Guid.NewGuid().ToString("N"),
+                    [SettingNames.Key(SettingNames.AnswerLinkKey)] = "benchmark-" + Guid.NewGuid().ToString("N"),
+                    [SettingNames.Key(SettingNames.AcsConnectionString)] = acs,
+                    [SettingNames.Key(SettingNames.AcsSmsFrom)] = "+18005550100",
+                    [SettingNames.Key(SettingNames.FrequencyCapMessages)] = "100",
+                    [SettingNames.Key(SettingNames.FrequencyCapDays)] = "1",
+                    [SettingNames.Key(SettingNames.JourneysLoadExamples)] = "false",
+                    [SettingNames.Key(SettingNames.DurablePartitions)] = options.Partitions.ToString(CultureInfo.InvariantCulture),
+                    [SettingNames.Key(SettingNames.DurableExtendedSessions)] = options.ExtendedSessions ? "true" : "false",
+                    // Loopback only: no exporter may reach out, whatever a local.settings.json says.
+                    [SettingNames.Key(SettingNames.TelemetryConsoleExporter)] = "false",
+                    [SettingNames.Key(SettingNames.ApplicationInsightsConnectionString)] = "",
+                    [SettingNames.Key(SettingNames.ApplicationInsightsAuthenticationString)] = "",
+                    ["Logging:LogLevel:Default"] = "Warning",
+                });
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
+            },
+            cancellationToken: cancellationToken);
+        await app.StartAsync(cancellationToken);
+        return app;
+    }
+
+    /// <summary>A zone where it is mid-day now, so quiet hours never hold a benchmark text.</summary>
+    private static string DaytimeZone()
+    {
+        string[] zones = ["Pacific/Kiritimati", "Pacific/Auckland", "Australia/Sydney", "Asia/Tokyo", "Asia/Shanghai", "Asia/Bangkok", "Asia/Kolkata",
+            "Asia/Dubai", "Europe/Moscow", "Europe/Berlin", "Europe/London", "Atlantic/Azores", "America/Noronha", "America/Sao_Paulo",
+            "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "Pacific/Pago_Pago"];
+        return zones.First(z => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(z)).Hour is >= 10 and < 18);
+    }
+
+    /// <summary>Bare Azurite with a mix like the engine's: queue send/receive/delete cycles and table upserts, 16 at a time.</summary>
+    private static async Task<double> RawCapacityAsync(string connectionString, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var counter = new StorageRequestCounter();
+        var queueOptions = new QueueClientOptions();
+        queueOptions.AddPolicy(counter.PolicyFor(StorageService.Queue), HttpPipelinePosition.PerRetry);
+        var tableOptions = new TableClientOptions();
+        tableOptions.AddPolicy(counter.PolicyFor(StorageService.Table), HttpPipelinePosition.PerRetry);
+        var queue = new QueueClient(connectionString, "rawcapacity", queueOptions);
+        var table = new TableClient(connectionString, "rawcapacity", tableOptions);
+        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await table.CreateIfNotExistsAsync(cancellationToken);
+        var start = counter.Total;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
+        {
+            for (var n = 0; clock.Elapsed < duration; n++)
+            {
+                await queue.SendMessageAsync("x", cancellationToken);
+                var received = await queue.ReceiveMessageAsync(cancellationToken: cancellationToken);
+                if (received.Value is { } message)
+                {
+                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                }
+
+                await table.UpsertEntityAsync(new TableEntity("p" + worker, "r" + (n % 100)) { ["V"] = n }, cancellationToken: cancellationToken);
+            }
+        }));
+        var rate = (counter.Total - start) / clock.Elapsed.TotalSeconds;
+        await queue.DeleteIfExistsAsync(cancellationToken);
+        await table.DeleteAsync(cancellationToken);
+        return rate;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace PxFunctions.Benchmarks;
+
+/// <summary>
+/// ACS's SMS endpoint as its contract answers (<c>POST /sms</c>: 202 with a result per recipient; the same
+/// repeatability id delivers nothing new), on loopback, recording when each text arrives. The benchmark's stand-in for
+/// ACS; the tests' double also checks the HMAC signature.
+/// </summary>
+internal sealed class SmsDouble : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, bool> _seen = new(StringComparer.Ordinal);
+
+    private SmsDouble(WebApplication app) => _app = app;
+
+    /// <summary>Each text really delivered: recipient, text, when it arrived.</summary>
+    public ConcurrentQueue<(string To, string Message, DateTimeOffset At)> Delivered { get; } = new();
+
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    private long _duplicates;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public static async Task<SmsDouble> StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var sms = new SmsDouble(app);
+        app.MapPost("/sms", (Delegate)sms.SendAsync);
+        await app.StartAsync(cancellationToken);
+        var endpoint = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        sms.ConnectionString = $"endpoint={endpoint}/;accesskey={Convert.ToBase64String("benchmark-sms-double-key-0123456789"u8.ToArray())}";
+        return sms;
+    }
+
+    private async Task<IResult> SendAsync(HttpContext context)
+    {
+        var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        var message = (string?)body?["message"] ?? "";
+        var results = new JsonArray();
+        foreach (var recipient in body?["smsRecipients"]?.AsArray() ?? [])
+        {
+            var to = (string?)recipient?["to"] ?? "";
+            var id = (string?)recipient?["repeatabilityRequestId"] ?? Guid.NewGuid().ToString();
+            if (_seen.TryAdd(id, true))
+            {
+                Delivered.Enqueue((to, message, DateTimeOffset.UtcNow));
+            }
+            else
+            {
+                Interlocked.Increment(ref _duplicates);
+            }
+
+            results.Add(new JsonObject { ["to"] = to, ["messageId"] = "Outgoing_" + id, ["httpStatusCode"] = 202, ["successful"] = true, ["repeatabilityResult"] = "accepted" });
+        }
+
+        return Results.Json(new JsonObject { ["value"] = results }, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
