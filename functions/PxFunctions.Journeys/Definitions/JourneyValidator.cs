@@ -54,7 +54,7 @@ public static class JourneyValidator
                     check.Message(ask.Message, ask.Channels ?? d.Channels);
                     break;
                 case HandoffStep handoff:
-                    check.Liquid(handoff.Reason, handoff.Path + ".reason", "reason");
+                    check.Liquid(handoff.Reason, handoff.Path + ".reason", "reason", decision: true);
                     if (handoff.Message is { } message)
                     {
                         check.Message(message, d.Channels);
@@ -64,12 +64,12 @@ public static class JourneyValidator
                 case BranchStep branch:
                     foreach (var c in branch.When)
                     {
-                        check.Liquid(LiquidTemplates.ConditionTemplate(c.If), c.Path + ".if", "condition");
+                        check.Liquid(LiquidTemplates.ConditionTemplate(c.If), c.Path + ".if", "condition", decision: true);
                     }
 
                     break;
                 case RecordStep record:
-                    check.Liquid(record.Value, record.Path + ".value", "value");
+                    check.Liquid(record.Value, record.Path + ".value", "value", decision: true);
                     break;
                 case WaitStep { Until: { } until }:
                     check.Field(until.DateField, until.Path + ".date", date: true);
@@ -220,7 +220,11 @@ public static class JourneyValidator
             }
         }
 
-        public void Liquid(string source, string path, string what)
+        /// <param name="decision">
+        /// Evaluated by the journey itself (conditions, recorded values, handoff reasons), which never holds personal
+        /// data: names, addresses and contact details are for messages only (<see cref="Interpreter.JourneyContext.PersonalFields"/>).
+        /// </param>
+        public void Liquid(string source, string path, string what, bool decision = false)
         {
             if (!LiquidTemplates.TryParse(source, out var template, out var error))
             {
@@ -231,9 +235,14 @@ public static class JourneyValidator
             var (paths, filters) = LiquidTemplates.References(template);
             foreach (var field in paths)
             {
-                if (Unknown(LiquidTemplates.Normalize(field)) is { } reason)
+                var normalized = LiquidTemplates.Normalize(field);
+                if (Unknown(normalized) is { } reason)
                 {
                     errors.Add(new JourneyError(path, $"names unknown variable '{field}': {reason}"));
+                }
+                else if (decision && Interpreter.JourneyContext.PersonalFields.Contains(normalized))
+                {
+                    errors.Add(new JourneyError(path, $"uses '{field}', which is personal data: journeys decide without it (it never enters their history), so use it in messages only."));
                 }
             }
 

@@ -168,6 +168,24 @@ public sealed class JourneyValidationTests
     }
 
     [Fact]
+    public void PersonalFields_InDecisions_AreRefused_InMessagesTheyAreFine()
+    {
+        // The journey decides inside its orchestration, whose history never holds names or addresses.
+        var doc = Valid();
+        doc["steps"]!.AsArray().Insert(1, JsonNode.Parse("""
+            { "id": "who", "type": "branch", "when": [ { "if": "customer.first_name == 'Maya'", "goto": "done" }, { "if": "customer.locale == 'fr'", "goto": "done" } ] }
+            """));
+        doc["steps"]!.AsArray().Insert(2, JsonNode.Parse("""{ "id": "keep", "type": "record", "fact": "mail", "value": "{{ customer.email }}" }"""));
+
+        var errors = Errors(doc);
+
+        AssertError(doc, "$.steps[1].when[0].if", "uses 'customer.first_name', which is personal data");
+        AssertError(doc, "$.steps[2].value", "uses 'customer.email', which is personal data");
+        Assert.DoesNotContain(errors, e => e.Path == "$.steps[1].when[1].if");
+        Assert.DoesNotContain(errors, e => e.Path.StartsWith("$.steps[0].message", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UnknownVariable_UnknownAnswerAndUnknownVar_AreNamed()
     {
         var doc = Valid();
