@@ -6,6 +6,7 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using PxFunctions.Storage;
 using PxFunctions.Tests.Infrastructure;
 
 namespace PxFunctions.Tests;
@@ -138,20 +139,25 @@ public sealed partial class ProcessLifecycleTests
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 [dataPath is null ? "Px__EmbeddedStorage__InMemory" : "Px__EmbeddedStorage__DataPath"] = dataPath ?? "true",
+                // The test's own account, so it can reach the app's Azurite directly (the app makes a random key otherwise).
+                [EmbeddedAzurite.AccountsVariable] = $"{Account}:{AccountKey}",
             },
             RepoRoot);
         await WaitForHealthyAsync(app, port);
         return (app, Assert.Single(ChildProcesses(app.Process.Id), c => c.CommandLine.Contains("azurite", StringComparison.Ordinal)));
     }
 
+    private const string Account = "pxlifecycle";
+
+    /// <summary>A key made for this test run: no emulator key is written in the repo.</summary>
+    private static readonly string AccountKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+
     /// <summary>A connection string for the embedded Azurite, from the ports the app printed when it started it.</summary>
     private static string EmbeddedStorageOf(AppProcess app)
     {
         var ports = AzuriteListening().Match(app.Output);
         Assert.True(ports.Success, "The app did not print its Azurite's ports: " + app.Output);
-        const string Account = "devstoreaccount1";
-        return $"DefaultEndpointsProtocol=http;AccountName={Account};" +
-            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        return $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};" +
             $"BlobEndpoint=http://127.0.0.1:{ports.Groups["blob"].Value}/{Account};" +
             $"QueueEndpoint=http://127.0.0.1:{ports.Groups["queue"].Value}/{Account};" +
             $"TableEndpoint=http://127.0.0.1:{ports.Groups["table"].Value}/{Account};";

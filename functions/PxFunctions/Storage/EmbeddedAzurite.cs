@@ -16,9 +16,12 @@ namespace PxFunctions.Storage;
 /// </remarks>
 public sealed class EmbeddedAzurite : IAsyncDisposable
 {
-    // Azurite's documented development account and key (public, emulator-only).
+    // The emulator's account name; its key is made for each start (Azurite reads accounts from AZURITE_ACCOUNTS), so no
+    // key is written anywhere and an Azurite left running accepts nobody else's requests.
     private const string DevAccount = "devstoreaccount1";
-    private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    /// <summary>Azurite's variable for its accounts (<c>name:base64key</c>); set by the caller, it is used as given.</summary>
+    public const string AccountsVariable = "AZURITE_ACCOUNTS";
 
     // How long Azurite may take to close its servers and save its databases before it is ended anyway.
     private const int StopGraceSeconds = 15;
@@ -95,9 +98,13 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
 
     private readonly Process _process;
 
-    private EmbeddedAzurite(Process process, int blobPort, int queuePort, int tablePort)
+    private readonly string _account;
+    private readonly string _key;
+
+    private EmbeddedAzurite(Process process, (string Account, string Key) credentials, int blobPort, int queuePort, int tablePort)
     {
         _process = process;
+        (_account, _key) = credentials;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -109,10 +116,22 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={DevAccount};AccountKey={DevKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{DevAccount};" +
-        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{DevAccount};" +
-        $"TableEndpoint=http://127.0.0.1:{TablePort}/{DevAccount};";
+        $"DefaultEndpointsProtocol=http;AccountName={_account};AccountKey={_key};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{_account};" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{_account};" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/{_account};";
+
+    /// <summary>The account given in <see cref="AccountsVariable"/> (its first), else the emulator's name with a new random key.</summary>
+    private static (string Account, string Key) Credentials()
+    {
+        if (Environment.GetEnvironmentVariable(AccountsVariable) is { Length: > 0 } given
+            && given.Split(';', StringSplitOptions.RemoveEmptyEntries)[0].Split(':') is [var account, var key, ..])
+        {
+            return (account, key);
+        }
+
+        return (DevAccount, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)));
+    }
 
     /// <summary>
     /// Starts Azurite, installing the pinned package with <c>npm ci</c> first when it is missing.
@@ -154,8 +173,9 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
-            var process = StartProcess(entry, guard, dataPath, blob, queue, table);
-            var azurite = new EmbeddedAzurite(process, blob, queue, table);
+            var credentials = Credentials();
+            var process = StartProcess(entry, guard, dataPath, credentials, blob, queue, table);
+            var azurite = new EmbeddedAzurite(process, credentials, blob, queue, table);
             try
             {
                 await azurite.WaitUntilListeningAsync(TimeSpan.FromSeconds(60), cancellationToken);
@@ -174,7 +194,7 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
         }
     }
 
-    private static Process StartProcess(string entry, string guard, string? dataPath, int blob, int queue, int table)
+    private static Process StartProcess(string entry, string guard, string? dataPath, (string Account, string Key) credentials, int blob, int queue, int table)
     {
         var info = new ProcessStartInfo("node")
         {
@@ -183,6 +203,7 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        info.Environment[AccountsVariable] = $"{credentials.Account}:{credentials.Key}";
         foreach (var arg in new[] { "--require", guard, entry,
                      "--blobHost", "127.0.0.1", "--blobPort", Port(blob),
                      "--queueHost", "127.0.0.1", "--queuePort", Port(queue),
