@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Azure.Data.Tables;
 
 namespace PxFunctions.Channels.Compliance;
@@ -198,8 +196,5 @@ public sealed class ConsentLedger(TableClient table)
         state["Channel"] = change.Channel.ToString();
     }
 
-    private static string Key(string eventId) =>
-        eventId.Length <= 100 && eventId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
-            ? eventId
-            : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(eventId)));
+    private static string Key(string eventId) => Dispatch.TableKeys.Safe(eventId, maxLength: 100);
 }

@@ -137,11 +137,11 @@ public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts tex
     }
 }
 
-/// <summary>Table keys from ids: the id itself when it is a valid key, else a hash of it.</summary>
+/// <summary>Table keys from ids: the id itself when it is short and plain enough to read, else its SHA-256 (hex).</summary>
 public static class TableKeys
 {
-    public static string Safe(string id) =>
-        id.Length <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@' or '+')
+    public static string Safe(string id, int maxLength = 200) =>
+        id.Length <= maxLength && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
             ? id
-            : "h" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
+            : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
@@ -123,7 +121,7 @@ public sealed class CustomerRecords(Azure.Data.Tables.TableClient table)
 
     public async Task AddAsync(string customerKey, string kind, string id, string payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var rowKey = $"{kind}:{Key(id)}";
+        var rowKey = $"{kind}:{TableKeys.Safe(id)}";
         try
         {
             await table.AddEntityAsync(new Azure.Data.Tables.TableEntity(customerKey, rowKey) { ["Kind"] = kind, ["Payload"] = payload, ["At"] = at }, cancellationToken);
@@ -145,8 +143,4 @@ public sealed class CustomerRecords(Azure.Data.Tables.TableClient table)
         return list.OrderBy(r => r.Item3).ToList();
     }
 
-    private static string Key(string id) =>
-        id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':') && id.Length <= 200
-            ? id
-            : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
 }

@@ -125,12 +125,9 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
         return journey.Outcome;
     }
 
-    private static JsonObject Data(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Object => JsonObject.Create(element) ?? [],
-        JsonValueKind.String when element.GetString() is { } text && text.TrimStart().StartsWith('{') => JsonNode.Parse(text) as JsonObject ?? [],
-        _ => [],
-    };
+    /// <summary>An event's data: a JSON object (both clients raise objects); anything else carries nothing.</summary>
+    private static JsonObject Data(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object ? JsonObject.Create(element) ?? [] : [];
 
     /// <summary>One execution's journey: the interpreter's state and timers, and how to perform its effects.</summary>
     private sealed class Journey(TaskOrchestrationContext context, JourneyRun run, JourneyInterpreter interpreter, ILogger logger)

@@ -109,10 +109,10 @@ public sealed record ChannelSettings
                 get(SettingNames.BrandSupportEmail)),
             QuietHours = quiet,
             Cap = new FrequencyCap(cap, TimeSpan.FromDays(days)),
-            SendLease = get(SettingNames.SendLease) is { } lease
-                ? TimeSpan.TryParse(lease, System.Globalization.CultureInfo.InvariantCulture, out var l) && l >= TimeSpan.FromSeconds(5) && l <= TimeSpan.FromMinutes(30)
-                    ? l
-                    : throw new InvalidSettingException(SettingNames.SendLease, $"must be a duration from 00:00:05 to 00:30:00 (longer than one send takes); got '{lease}'.")
+            SendLease = PxSettings.ParseDuration(get(SettingNames.SendLease), SettingNames.SendLease) is { } lease
+                ? lease >= TimeSpan.FromSeconds(5) && lease <= TimeSpan.FromMinutes(30)
+                    ? lease
+                    : throw new InvalidSettingException(SettingNames.SendLease, $"must be from 00:00:05 to 00:30:00 (longer than one send takes); got {lease}.")
                 : TimeSpan.FromMinutes(3),
         };
     }

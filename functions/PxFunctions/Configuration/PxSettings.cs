@@ -242,7 +242,7 @@ public sealed partial record PxSettings
         : bool.TryParse(value, out var parsed) ? parsed
         : throw new InvalidSettingException(name, $"must be true or false; got '{value}'.");
 
-    private static TimeSpan? ParseDuration(string? value, string name, bool allowZero = false)
+    internal static TimeSpan? ParseDuration(string? value, string name, bool allowZero = false)
     {
         if (value is null)
         {

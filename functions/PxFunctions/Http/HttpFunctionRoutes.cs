@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Routing.Patterns;
 using PxFunctions.Configuration;
 using PxFunctions.Hosting;
 using PxFunctions.Triggers;
@@ -39,11 +38,11 @@ public sealed class HttpFunctionRoutes : IEndpointRouteBuilder
 
     public static HttpFunctionRoute Describe(RouteEndpoint endpoint)
     {
-        var raw = endpoint.RoutePattern.RawText ?? "";
+        var route = (endpoint.RoutePattern.RawText ?? "").Trim('/');
         return new HttpFunctionRoute(
             endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "",
             endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Select(m => m.ToLowerInvariant()).Order(StringComparer.Ordinal).ToList() ?? [],
-            RoutePatternFactory.Parse(raw).RawText!.Trim('/') is var route && route.StartsWith("api/", StringComparison.Ordinal) ? route[4..] : route,
+            route.StartsWith("api/", StringComparison.Ordinal) ? route[4..] : route,
             endpoint.Metadata.GetMetadata<FunctionAuthMetadata>()?.Level ?? FunctionAuthLevel.Function);
     }
 
