@@ -215,6 +215,11 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
                 // The stage this execution began in; a change from it continues the orchestration as new.
                 _startStage = _state.Stage;
             }
+
+            // The status says where the journey now is before its sends go out (they may take a while, or be held),
+            // so whoever sees a message sees the step that sent it.
+            _status = transition.Status;
+            context.SetCustomStatus(_status);
             foreach (var effect in transition.Effects)
             {
                 switch (effect)
@@ -236,8 +241,8 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
                 }
             }
 
-            _status = transition.Status;
-            context.SetCustomStatus(transition.Status);
+            // A held send showed "send" meanwhile; the transition's status again.
+            context.SetCustomStatus(_status);
             if (transition.Outcome is { } outcome)
             {
                 _timers.Clear();

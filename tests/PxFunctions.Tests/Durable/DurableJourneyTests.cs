@@ -227,6 +227,8 @@ public sealed class DurableJourneyTests(StorageFixture storage)
 
         // The ticket holds the conversation, read outside the orchestration.
         var records = h.Host.Services.GetRequiredService<PxFunctions.Channels.Inbound.CustomerRecords>();
+        // The status shows the pause as soon as it is decided; the ticket is written by the activity that follows.
+        await Eventually.TrueAsync(async () => (await records.ListAsync("c:c-handoff", None)).Any(r => r.Kind == "handoff"), "the handoff ticket", 90_000);
         var ticket = JsonNode.Parse((await records.ListAsync("c:c-handoff", None)).Single(r => r.Kind == "handoff").Payload)!;
         Assert.Equal("open", (string?)ticket["action"]);
         Assert.Contains(ticket["conversation"]!.AsArray(), l => (string?)l!["text"] == "can I talk to a person please");
