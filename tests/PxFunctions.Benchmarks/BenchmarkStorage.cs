@@ -43,6 +43,14 @@ internal sealed class BenchmarkStorage : IAsyncDisposable
             Environment.SetEnvironmentVariable("NODE_OPTIONS", "--max-semi-space-size=64");
         }
 
+        // One connection string joins the two emulators, so both take the same account: a key made for this run.
+        if (Environment.GetEnvironmentVariable(EmbeddedAzurite.AccountsVariable) is not { Length: > 0 })
+        {
+            Environment.SetEnvironmentVariable(
+                EmbeddedAzurite.AccountsVariable,
+                "devstoreaccount1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)));
+        }
+
         var queueData = Directory.CreateTempSubdirectory("px-benchmark-queues-");
         EmbeddedAzurite? tables = null;
         try

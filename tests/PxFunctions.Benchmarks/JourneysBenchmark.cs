@@ -77,6 +77,10 @@ internal static class JourneysBenchmark
             // Warm up, then measure one window.
             await Task.Delay(TimeSpan.FromSeconds(Math.Max(10, options.IntervalSeconds * 3)), cancellationToken);
             var account = services.GetRequiredService<StorageAccount>();
+            var kinds = new RequestKinds();
+            kinds.Watch(account.Counter, "app");
+            kinds.Watch(account.DurableCounter, "engine");
+            var kindsBefore = kinds.Snapshot();
             var before = (App: Snapshot(account.Counter), Engine: Snapshot(account.DurableCounter));
             var start = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
@@ -91,6 +95,7 @@ internal static class JourneysBenchmark
             var seconds = clock.Elapsed.TotalSeconds;
             var end = start + clock.Elapsed;
             var after = (App: Snapshot(account.Counter), Engine: Snapshot(account.DurableCounter));
+            var byKind = RequestKinds.Delta(kindsBefore, kinds.Snapshot());
             var texts = sms.Delivered.ToList();
             var steps = texts.Count(t => t.At >= start && t.At < end);
             var (late, early) = Gaps(texts, start, end, TimeSpan.FromSeconds(options.IntervalSeconds));
@@ -119,6 +124,9 @@ internal static class JourneysBenchmark
                     ["app"] = Math.Round(appRequests.Total / (double)steps, 2),
                     ["engine"] = Math.Round(engine.Total / (double)steps, 2),
                 },
+                ["storage_tx_per_step_by_kind"] = steps == 0 ? null : new JsonObject(byKind
+                    .OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)
+                    .Select(k => KeyValuePair.Create(k.Key, (JsonNode?)Math.Round(k.Value / (double)steps, 2)))),
                 ["timer_late_p99_ms"] = late?.P99,
                 ["timer_late_p50_ms"] = late?.P50,
                 ["timer_early_p99_ms"] = early?.P99 ?? 0,

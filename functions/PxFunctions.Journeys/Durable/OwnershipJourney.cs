@@ -56,6 +56,15 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
     /// <summary>The wait between two rounds (a channel down for longer than one round's retries).</summary>
     public static readonly TimeSpan SendRoundDelay = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Added to every durable timer's due time. The Azure Storage provider hides a timer's message for the delay in
+    /// whole seconds (the queue API's unit, truncated), so a timer for <c>t</c> can fire up to a second before
+    /// <c>t</c>; the journey must not act early, and asking again costs a whole extra episode (measured: 3 episodes
+    /// per step instead of 2, ~5 more storage requests). Due + 1 s fires at or after the due time and, on average,
+    /// half a second after it.
+    /// </summary>
+    public static readonly TimeSpan TimerMargin = TimeSpan.FromSeconds(1);
+
     /// <summary>The event payload property that identifies a raised event for deduplication.</summary>
     public const string EventIdProperty = "eventId";
 
@@ -99,14 +108,14 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
 
             using var cancelTimer = new CancellationTokenSource();
             var next = journey.NextTimer();
-            var timer = next is { } due ? context.CreateTimer(due.At.UtcDateTime, cancelTimer.Token) : null;
+            var timer = next is { } due ? context.CreateTimer(due.At.UtcDateTime + TimerMargin, cancelTimer.Token) : null;
             var winner = await Task.WhenAny(timer is null ? waits.Values : waits.Values.Append(timer));
             if (winner == timer)
             {
-                // Azure Storage timers can fire up to a second early; never act before the due time.
+                // Never act before the due time, should a clock still read early (see TimerMargin).
                 if (context.CurrentUtcDateTime < next!.Value.At.UtcDateTime)
                 {
-                    await context.CreateTimer(next.Value.At.UtcDateTime.AddSeconds(1), CancellationToken.None);
+                    await context.CreateTimer(next.Value.At.UtcDateTime + TimerMargin, CancellationToken.None);
                 }
 
                 await journey.ApplyAsync(JourneyEvent.Timer(next.Value.Name, next.Value.At));
@@ -285,7 +294,7 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
                 }
 
                 context.SetCustomStatus(new JourneyStatus(message.JourneyId, message.Version, message.Stage, message.Step, "send", until, null));
-                await context.CreateTimer(until.UtcDateTime > context.CurrentUtcDateTime ? until.UtcDateTime : context.CurrentUtcDateTime.AddSeconds(1), CancellationToken.None);
+                await context.CreateTimer((until.UtcDateTime > context.CurrentUtcDateTime ? until.UtcDateTime : context.CurrentUtcDateTime) + TimerMargin, CancellationToken.None);
             }
         }
     }
