@@ -22,11 +22,11 @@ public sealed class TransientSendException(string reason) : Exception(reason);
 /// <summary>
 /// Sends a journey's message to a customer, whatever the journey says only within the rules, checked at send
 /// time, in this order: the message log (a message already sent is not sent again); the instance (nothing from a
-/// terminated journey); consent for the message's class on each channel of its preference (the first allowed
+/// terminated journey; skipped for an order its running journey made moments ago, <see cref="FreshOrder"/>); consent for the message's class on each channel of its preference (the first allowed
 /// channel wins, else it is suppressed with the reasons); for messages a journey initiates, quiet hours in the
 /// recipient's zone (SMS) and the frequency cap across journeys, which hold the message (the journey waits on a
 /// durable timer and asks again), never drop it. Then it claims the message (a lease, so two workers never both
-/// send), sends with an idempotency key derived from the message id, and records the outcome. The message id is
+/// send; a first send claims by adding its row), sends with an idempotency key derived from the message id, and records the outcome. The message id is
 /// <c>{instance}/m{number}</c>: every retry of the send activity, on any worker, uses the same one.
 /// </summary>
 public sealed class CustomerMessageSender(
@@ -41,27 +41,40 @@ public sealed class CustomerMessageSender(
     TimeProvider time,
     ILogger<CustomerMessageSender> logger)
 {
-    public async Task<MessageRecord> SendAsync(string instanceId, string messageId, OutboundMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// How recently a message must have been ordered by its journey for the send to skip the look at the instance:
+    /// the orchestration that ordered it was running then, and a journey terminated a few seconds ago is treated as
+    /// terminated just after this send. An order older than this (a backlog, a held message, a retry) is checked.
+    /// </summary>
+    public static readonly TimeSpan FreshOrder = TimeSpan.FromSeconds(30);
+
+    /// <param name="orderedAt">When the journey ordered the message (its orchestration time), if it says.</param>
+    public async Task<MessageRecord> SendAsync(string instanceId, string messageId, OutboundMessage message, CancellationToken cancellationToken, DateTimeOffset? orderedAt = null)
     {
         var effect = new MessageRef(instanceId, messageId);
         var now = time.GetUtcNow();
-        var record = await log.GetOrAddAsync(
-            new MessageRecord
-            {
-                CustomerKey = CustomerKey(message.Customer),
-                EffectId = effect.EffectId,
-                InstanceId = effect.InstanceId,
-                Status = MessageStatus.Queued,
-                Class = message.Class,
-                Kind = message.Kind.ToString().ToLowerInvariant(),
-                JourneyId = message.JourneyId,
-                Step = message.Step,
-                Preview = Preview(message),
-                Sequence = message.Sequence,
-                CreatedAt = now,
-                UpdatedAt = now,
-            },
-            cancellationToken);
+        var customerKey = CustomerKey(message.Customer);
+
+        // One read of the log: this message's row if it has one (a retry, a held message) and the customer's recent
+        // sends for the caps. A first send then claims by adding its row; a row someone added meanwhile is read.
+        var (existing, recent) = await log.FindWithSentSinceAsync(customerKey, effect.EffectId, CapSince(now), cancellationToken);
+        var record = existing ?? new MessageRecord
+        {
+            CustomerKey = customerKey,
+            EffectId = effect.EffectId,
+            InstanceId = effect.InstanceId,
+            Status = MessageStatus.Queued,
+            Class = message.Class,
+            Kind = message.Kind.ToString().ToLowerInvariant(),
+            JourneyId = message.JourneyId,
+            Step = message.Step,
+            Preview = Preview(message),
+            Sequence = message.Sequence,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var isNew = existing is null;
+        List<MessageRecord>? sent = recent;
 
         for (var attempt = 0; attempt < 10; attempt++)
         {
@@ -76,7 +89,8 @@ public sealed class CustomerMessageSender(
                 throw new MessageBusyException(effect.EffectId, claimed);
             }
 
-            var decision = await DecideAsync(effect, message, record, now, cancellationToken);
+            var checkInstance = !(isNew && orderedAt is { } at && now - at < FreshOrder);
+            var decision = await DecideAsync(effect, message, record, now, checkInstance, sent, cancellationToken);
             var next = decision switch
             {
                 { Suppress: { } reason } => record with { Status = MessageStatus.Suppressed, Reason = reason, UpdatedAt = now },
@@ -93,10 +107,12 @@ public sealed class CustomerMessageSender(
                 },
             };
 
-            var (saved, current) = await log.TryUpdateAsync(next, cancellationToken);
+            var (saved, current) = isNew ? await log.TryAddAsync(next, cancellationToken) : await log.TryUpdateAsync(next, cancellationToken);
             if (!saved)
             {
-                record = (await log.GetAsync(record.CustomerKey, record.EffectId, cancellationToken))!;
+                // Another run wrote the row first: decide again from what it wrote, with a fresh look at the caps.
+                var stored = await log.GetAsync(record.CustomerKey, record.EffectId, cancellationToken);
+                (record, isNew, sent) = (stored ?? record, stored is null, null);
                 continue;
             }
 
@@ -116,14 +132,18 @@ public sealed class CustomerMessageSender(
         throw new MessageBusyException(effect.EffectId, time.GetUtcNow() + TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>How far back the caps look: the frequency cap's window, at least the 24 h of a region's marketing cap.</summary>
+    private DateTimeOffset CapSince(DateTimeOffset now) => now - TimeSpan.FromTicks(Math.Max(settings.Cap.Window.Ticks, TimeSpan.FromDays(1).Ticks));
+
     /// <summary>The message's identity: the instance it belongs to and its id (<c>{instance}/m{number}</c>).</summary>
     private sealed record MessageRef(string InstanceId, string EffectId);
 
     private sealed record Decision(string? Channel, string? Address, string? Suppress, DateTimeOffset? HoldUntil, string? HoldReason);
 
-    private async Task<Decision> DecideAsync(MessageRef effect, OutboundMessage message, MessageRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<Decision> DecideAsync(
+        MessageRef effect, OutboundMessage message, MessageRecord record, DateTimeOffset now, bool checkInstance, List<MessageRecord>? sent, CancellationToken cancellationToken)
     {
-        if (await instances.GetAsync(effect.InstanceId, cancellationToken) is { Status: InstanceStatus.Terminated })
+        if (checkInstance && await instances.GetAsync(effect.InstanceId, cancellationToken) is { Status: InstanceStatus.Terminated })
         {
             return new Decision(null, null, "the journey was terminated", null, null);
         }
@@ -164,7 +184,7 @@ public sealed class CustomerMessageSender(
             return new Decision(chosen, address, null, null, null);
         }
 
-        var (until, reason) = await HoldAsync(message, record, chosen, messageClass, now, cancellationToken);
+        var (until, reason) = await HoldAsync(message, record, chosen, messageClass, now, sent, cancellationToken);
         if (until is null)
         {
             return new Decision(chosen, address, null, null, null);
@@ -177,7 +197,7 @@ public sealed class CustomerMessageSender(
 
     /// <summary>When a journey's message must wait: quiet hours (SMS), the frequency cap, a region's marketing cap.</summary>
     private async Task<(DateTimeOffset? Until, string? Reason)> HoldAsync(
-        OutboundMessage message, MessageRecord record, string chosen, MessageClass messageClass, DateTimeOffset now, CancellationToken cancellationToken)
+        OutboundMessage message, MessageRecord record, string chosen, MessageClass messageClass, DateTimeOffset now, List<MessageRecord>? recent, CancellationToken cancellationToken)
     {
         var zone = message.Customer.TimeZone is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var z) ? z : TimeZoneInfo.Utc;
         var region = message.Customer.Region;
@@ -191,7 +211,7 @@ public sealed class CustomerMessageSender(
         }
 
         var since = now - settings.Cap.Window;
-        var sent = (await log.SentSinceAsync(record.CustomerKey, now - TimeSpan.FromTicks(Math.Max(settings.Cap.Window.Ticks, TimeSpan.FromDays(1).Ticks)), cancellationToken))
+        var sent = (recent ?? await log.SentSinceAsync(record.CustomerKey, CapSince(now), cancellationToken))
             .Where(m => m.Kind == "journey" && m.EffectId != record.EffectId)
             .ToList();
         var inWindow = sent.Where(m => m.SentAt >= since).OrderBy(m => m.SentAt).ToList();
@@ -220,7 +240,7 @@ public sealed class CustomerMessageSender(
         try
         {
             result = decision.Channel == "sms"
-                ? await channel.SendSmsAsync(new OutgoingSms(decision.Address!, SmsText(message), key, claimed.CreatedAt, effect.EffectId, retry), cancellationToken)
+                ? await channel.SendSmsAsync(new OutgoingSms(decision.Address!, SmsText(message), key, claimed.CreatedAt, MessageLog.SmsTag(claimed.CustomerKey, effect.EffectId) ?? effect.EffectId, retry), cancellationToken)
                 : await channel.SendEmailAsync(Email(message, decision.Address!, effect, key, retry), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -241,7 +261,12 @@ public sealed class CustomerMessageSender(
             : claimed with { Status = MessageStatus.Failed, Reason = result.Error, ClaimedUntil = null, UpdatedAt = now };
         if (result.Accepted)
         {
-            await log.IndexAsync(result.ProviderMessageId!, final, cancellationToken);
+            if (decision.Channel != "sms" || MessageLog.SmsTag(claimed.CustomerKey, effect.EffectId) is null)
+            {
+                // Email reports carry only the provider id; so do texts to customers known only by their number.
+                await log.IndexAsync(result.ProviderMessageId!, final, cancellationToken);
+            }
+
             await conversations.RecordAsync(
                 decision.Channel == "sms" ? ContactChannel.Sms : ContactChannel.Email,
                 new Conversation(decision.Address!, effect.InstanceId, message.Customer.Id, message.JourneyId, message.Step, message.Ask is not null, now),

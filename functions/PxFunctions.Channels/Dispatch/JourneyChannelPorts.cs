@@ -12,12 +12,12 @@ namespace PxFunctions.Channels.Dispatch;
 /// <summary>The journeys' messenger: <see cref="CustomerMessageSender"/>, its log record told as a <see cref="SendResult"/>.</summary>
 public sealed class JourneyMessenger(CustomerMessageSender sender) : IJourneyMessenger
 {
-    public async Task<SendResult> SendAsync(string instanceId, string messageId, OutboundMessage message, CancellationToken cancellationToken)
+    public async Task<SendResult> SendAsync(string instanceId, string messageId, OutboundMessage message, DateTimeOffset? orderedAt, CancellationToken cancellationToken)
     {
         MessageRecord record;
         try
         {
-            record = await sender.SendAsync(instanceId, messageId, message, cancellationToken);
+            record = await sender.SendAsync(instanceId, messageId, message, cancellationToken, orderedAt);
         }
         catch (MessageBusyException busy)
         {

@@ -62,7 +62,7 @@ public sealed record MessageRecord
 /// <summary>
 /// The message log (table <c>Messages</c>): partition = customer, row = effect id, so a redelivered effect finds its
 /// row and is not sent again, and a customer's recent sends (the frequency cap) are one partition query. Provider
-/// message ids point back to rows (table <c>MessageIndex</c>) for delivery reports.
+/// message ids point back to rows (table <c>MessageIndex</c>) for delivery reports, unless the SMS's tag does (<see cref="SmsTag"/>).
 /// </summary>
 public sealed class MessageLog(TableClient messages, TableClient index)
 {
@@ -107,17 +107,49 @@ public sealed class MessageLog(TableClient messages, TableClient index)
         }
     }
 
-    /// <summary>Journey messages sent to a customer since <paramref name="since"/> (for the frequency cap).</summary>
-    public async Task<List<MessageRecord>> SentSinceAsync(string customerKey, DateTimeOffset since, CancellationToken cancellationToken)
+    /// <summary>Adds the row; false when it exists already (read it, someone else wrote it first).</summary>
+    public async Task<(bool Saved, MessageRecord Record)> TryAddAsync(MessageRecord record, CancellationToken cancellationToken)
     {
-        var sent = new List<MessageRecord>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {customerKey} and SentAt ge {since}");
+        try
+        {
+            var response = await messages.AddEntityAsync(ToEntity(record), cancellationToken);
+            return (true, record with { ETag = response.Headers.ETag ?? default });
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return (false, record);
+        }
+    }
+
+    /// <summary>Journey messages sent to a customer since <paramref name="since"/> (for the frequency cap).</summary>
+    public async Task<List<MessageRecord>> SentSinceAsync(string customerKey, DateTimeOffset since, CancellationToken cancellationToken) =>
+        (await QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {customerKey} and SentAt ge {since}"), cancellationToken))
+            .Where(m => IsSentSince(m, since))
+            .ToList();
+
+    /// <summary>
+    /// In one partition query, a message's row (null the first time) and what <see cref="SentSinceAsync"/> returns:
+    /// a send reads the log once.
+    /// </summary>
+    public async Task<(MessageRecord? Existing, List<MessageRecord> Sent)> FindWithSentSinceAsync(string customerKey, string effectId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var rowKey = RowKeyOf(effectId);
+        var rows = await QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {customerKey} and (RowKey eq {rowKey} or SentAt ge {since})"), cancellationToken);
+        return (rows.FirstOrDefault(r => RowKeyOf(r.EffectId) == rowKey), rows.Where(m => IsSentSince(m, since)).ToList());
+    }
+
+    private static bool IsSentSince(MessageRecord m, DateTimeOffset since) =>
+        m.Status is MessageStatus.Sent or MessageStatus.Delivered && m.SentAt >= since;
+
+    private async Task<List<MessageRecord>> QueryAsync(string filter, CancellationToken cancellationToken)
+    {
+        var rows = new List<MessageRecord>();
         await foreach (var e in messages.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            sent.Add(FromEntity(e));
+            rows.Add(FromEntity(e));
         }
 
-        return sent.Where(m => m.Status is MessageStatus.Sent or MessageStatus.Delivered).ToList();
+        return rows;
     }
 
     /// <summary>Every message to a customer, newest first.</summary>
@@ -143,6 +175,46 @@ public sealed class MessageLog(TableClient messages, TableClient index)
     {
         var row = await index.GetEntityIfExistsAsync<TableEntity>(IndexKey(providerMessageId), "m", cancellationToken: cancellationToken);
         return row.HasValue ? await GetAsync(row.Value!.GetString("CustomerKey")!, row.Value.GetString("EffectId")!, cancellationToken) : null;
+    }
+
+    /// <summary>
+    /// The message a delivery report is about: by the SMS's tag when it is one of <see cref="SmsTag"/>'s (ACS returns
+    /// the <c>smsSendOptions.tag</c> of the send in its delivery reports), else by the provider id's index row.
+    /// </summary>
+    public async Task<MessageRecord?> FindForReportAsync(string providerMessageId, string? tag, CancellationToken cancellationToken) =>
+        ReadSmsTag(tag) is { } key
+            ? await GetAsync(key.CustomerKey, key.EffectId, cancellationToken) ?? await FindByProviderIdAsync(providerMessageId, cancellationToken)
+            : await FindByProviderIdAsync(providerMessageId, cancellationToken);
+
+    private const string TagPrefix = "px1:";
+
+    /// <summary>
+    /// The tag an SMS carries so its delivery reports find its row without an index row: the customer key and the
+    /// message id, length-prefixed (<c>px1:{length}:{customerKey}{effectId}</c>). Only for customers known by id —
+    /// a key made of a phone number is not sent round as a tag; those messages are indexed.
+    /// </summary>
+    public static string? SmsTag(string customerKey, string effectId) =>
+        customerKey.StartsWith("c:", StringComparison.Ordinal)
+            ? $"{TagPrefix}{customerKey.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{customerKey}{effectId}"
+            : null;
+
+    public static (string CustomerKey, string EffectId)? ReadSmsTag(string? tag)
+    {
+        if (tag is null || !tag.StartsWith(TagPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = tag.AsSpan(TagPrefix.Length);
+        var colon = rest.IndexOf(':');
+        if (colon <= 0 || !int.TryParse(rest[..colon], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+            || length <= 0 || length >= rest.Length - colon - 1)
+        {
+            return null;
+        }
+
+        var body = rest[(colon + 1)..];
+        return (body[..length].ToString(), body[length..].ToString());
     }
 
     private static string IndexKey(string providerMessageId) =>

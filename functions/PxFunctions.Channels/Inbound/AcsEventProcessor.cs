@@ -30,7 +30,7 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
                     await EmailReportAsync(report, cancellationToken);
                     break;
                 case EmailEngagement engagement:
-                    await UpdateAsync(engagement.MessageId, r => r with { Engagement = engagement.Engagement.ToLowerInvariant(), EngagedAt = engagement.At }, cancellationToken);
+                    await UpdateAsync(engagement.MessageId, null, r => r with { Engagement = engagement.Engagement.ToLowerInvariant(), EngagedAt = engagement.At }, cancellationToken);
                     break;
                 case OtherEvent other:
                     logger.LogInformation("Ignored Event Grid event {Id} of type {Type}", other.Id, other.Type);
@@ -44,7 +44,7 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
     private async Task SmsReportAsync(SmsDeliveryReport report, CancellationToken cancellationToken)
     {
         var delivered = string.Equals(report.Status, "Delivered", StringComparison.OrdinalIgnoreCase);
-        await UpdateAsync(report.MessageId, r => r with
+        await UpdateAsync(report.MessageId, report.Tag, r => r with
         {
             Status = delivered ? MessageStatus.Delivered : MessageStatus.Failed,
             Reason = delivered ? null : $"{report.Status}: {report.Details}",
@@ -61,7 +61,7 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
     private async Task EmailReportAsync(EmailDeliveryReport report, CancellationToken cancellationToken)
     {
         var delivered = string.Equals(report.Status, "Delivered", StringComparison.OrdinalIgnoreCase) || string.Equals(report.Status, "Expanded", StringComparison.OrdinalIgnoreCase);
-        await UpdateAsync(report.MessageId, r => r with
+        await UpdateAsync(report.MessageId, null, r => r with
         {
             Status = delivered ? MessageStatus.Delivered : MessageStatus.Failed,
             Reason = delivered ? null : $"{report.Status}: {report.Details}",
@@ -75,11 +75,11 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
         }
     }
 
-    private async Task UpdateAsync(string providerMessageId, Func<MessageRecord, MessageRecord> change, CancellationToken cancellationToken)
+    private async Task UpdateAsync(string providerMessageId, string? tag, Func<MessageRecord, MessageRecord> change, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var record = await log.FindByProviderIdAsync(providerMessageId, cancellationToken);
+            var record = await log.FindForReportAsync(providerMessageId, tag, cancellationToken);
             if (record is null)
             {
                 logger.LogWarning("Report for unknown message {MessageId}", providerMessageId);

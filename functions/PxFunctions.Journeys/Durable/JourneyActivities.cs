@@ -23,7 +23,8 @@ public sealed record LoadJourneyRequest(string InstanceId, string JourneyId, int
 /// <summary>The pinned definition's document and the purchase without personal data.</summary>
 public sealed record LoadedJourney(string Document, JourneyContext Context);
 
-public sealed record SendMessageRequest(string InstanceId, MessageOrder Message);
+/// <param name="OrderedAt">The orchestration's time when it asked (deterministic; not the activity's clock).</param>
+public sealed record SendMessageRequest(string InstanceId, MessageOrder Message, DateTimeOffset? OrderedAt = null);
 
 public sealed record ReadReplyRequest(string InstanceId, string JourneyId, int Version, string? Step, bool ConfirmingHandoff, string Reference);
 
@@ -66,7 +67,7 @@ public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourn
             ?? new JourneyInput(order.JourneyId, order.Version, [], [], [], [], []);
         var literal = order.TextRef is { } reference ? (await texts.GetAsync(input.InstanceId, reference, CancellationToken.None))?.Text : null;
         var message = MessageRenderer.Render(published.Definition, order, purchase, literal);
-        return await messenger.SendAsync(input.InstanceId, MessageId(input.InstanceId, order.Number), message, CancellationToken.None);
+        return await messenger.SendAsync(input.InstanceId, MessageId(input.InstanceId, order.Number), message, input.OrderedAt, CancellationToken.None);
     }
 }
 

@@ -53,7 +53,8 @@ public sealed record JourneyText(string From, string? Channel, string Text, Date
 /// </summary>
 public interface IJourneyMessenger
 {
-    Task<SendResult> SendAsync(string instanceId, string messageId, OutboundMessage message, CancellationToken cancellationToken);
+    /// <param name="orderedAt">When the journey ordered it (orchestration time): a running journey's fresh order needs no look at the instance.</param>
+    Task<SendResult> SendAsync(string instanceId, string messageId, OutboundMessage message, DateTimeOffset? orderedAt, CancellationToken cancellationToken);
 }
 
 /// <summary>What became of a message: sent, suppressed (with the reason), failed, or held until a time.</summary>

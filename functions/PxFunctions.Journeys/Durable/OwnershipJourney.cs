@@ -271,7 +271,7 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
                 SendResult result;
                 try
                 {
-                    result = await context.CallActivityAsync<SendResult>(JourneyFunctionNames.SendMessage, new SendMessageRequest(context.InstanceId, message), ActivityRetry);
+                    result = await context.CallActivityAsync<SendResult>(JourneyFunctionNames.SendMessage, new SendMessageRequest(context.InstanceId, message, context.CurrentUtcDateTime), ActivityRetry);
                 }
                 catch (TaskFailedException ex)
                 {

@@ -110,10 +110,13 @@ public sealed class AcsEventsApiTests(StorageFixture storage) : IAsyncLifetime
         await _h.GrantAsync(ContactChannel.Sms, Phone, ConsentAction.ServiceGranted);
         var sms = await _h.Sender.SendAsync(_h.Effect("c-dlr"), CancellationToken.None);
         var email = await _h.Sender.SendAsync(_h.Effect("c-dlr", phone: null, instanceId: "inst-2"), CancellationToken.None);
+        // ACS hands back the send's tag in its reports: it names the message's row (no index row for this text).
+        var tag = _h.Acs.Sms.Single(s => s.MessageId == sms.ProviderMessageId).Tag;
+        Assert.Equal((sms.CustomerKey, sms.EffectId), MessageLog.ReadSmsTag(tag));
 
         using var delivered = await PostAsync(EventGrid(
             "Microsoft.Communication.SMSDeliveryReportReceived",
-            $$"""{ "messageId": "{{sms.ProviderMessageId}}", "from": "+18005550100", "to": "{{Phone}}", "deliveryStatus": "Delivered", "deliveryStatusDetails": "No error.", "receivedTimestamp": "2026-03-10T15:00:05Z", "tag": "x", "deliveryAttempts": [ { "timestamp": "2026-03-10T15:00:04Z", "segmentsSucceeded": 1, "segmentsFailed": 0 } ] }""",
+            $$"""{ "messageId": "{{sms.ProviderMessageId}}", "from": "+18005550100", "to": "{{Phone}}", "deliveryStatus": "Delivered", "deliveryStatusDetails": "No error.", "receivedTimestamp": "2026-03-10T15:00:05Z", "tag": "{{tag}}", "deliveryAttempts": [ { "timestamp": "2026-03-10T15:00:04Z", "segmentsSucceeded": 1, "segmentsFailed": 0 } ] }""",
             "dlr-1"));
         using var bounced = await PostAsync(EventGrid(
             "Microsoft.Communication.EmailDeliveryReportReceived",
@@ -129,6 +132,35 @@ public sealed class AcsEventsApiTests(StorageFixture storage) : IAsyncLifetime
         // Nothing more goes to the bounced address, service email included.
         var next = await _h.Sender.SendAsync(_h.Effect("c-dlr", phone: null, instanceId: "inst-3"), CancellationToken.None);
         Assert.Equal("no channel allowed: no phone number; email is suppressed (bounced or blocked)", next.Reason);
+    }
+
+    [Fact]
+    public async Task DeliveryReport_ForACustomerKnownOnlyByNumber_FindsTheMessageByItsProviderId()
+    {
+        await _h.GrantAsync(ContactChannel.Sms, Phone, ConsentAction.ServiceGranted);
+        var sms = await _h.Sender.SendAsync(_h.Effect("", instanceId: "inst-anon"), CancellationToken.None);
+        var sent = _h.Acs.Sms.Single(s => s.MessageId == sms.ProviderMessageId);
+
+        // The customer key is the number: it does not travel as a tag, the provider id's index row finds the message.
+        Assert.StartsWith("a:", sms.CustomerKey, StringComparison.Ordinal);
+        Assert.Null(MessageLog.ReadSmsTag(sent.Tag));
+        using var delivered = await PostAsync(EventGrid(
+            "Microsoft.Communication.SMSDeliveryReportReceived",
+            $$"""{ "messageId": "{{sms.ProviderMessageId}}", "from": "+18005550100", "to": "{{Phone}}", "deliveryStatus": "Delivered", "receivedTimestamp": "2026-03-10T15:00:05Z", "tag": "{{sent.Tag}}" }""",
+            "dlr-anon"));
+
+        Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
+        Assert.Equal(MessageStatus.Delivered, (await _h.Log.GetAsync(sms.CustomerKey, sms.EffectId, CancellationToken.None))!.Status);
+    }
+
+    [Theory]
+    [InlineData("c:8211", "glowlabs.myshopify.com:1:2/m3")]
+    [InlineData("c:id with spaces:and:colons", "a:b/m1")]
+    public void SmsTag_CarriesTheCustomerKeyAndMessageId(string customerKey, string effectId)
+    {
+        Assert.Equal((customerKey, effectId), MessageLog.ReadSmsTag(MessageLog.SmsTag(customerKey, effectId)));
+        Assert.Null(MessageLog.ReadSmsTag(effectId));
+        Assert.Null(MessageLog.ReadSmsTag("px1:99:" + customerKey + effectId));
     }
 
     [Fact]

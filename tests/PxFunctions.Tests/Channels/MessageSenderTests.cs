@@ -57,7 +57,7 @@ public sealed class MessageSenderTests(StorageFixture storage)
         Assert.Equal((MessageStatus.Sent, "sms"), (first.Status, first.Channel));
         Assert.Equal(first.ProviderMessageId, again.ProviderMessageId);
         var sms = Assert.Single(h.Acs.Sms);
-        Assert.Equal((Phone, "Your serum has arrived", effect.EffectId), (sms.To, sms.Message, sms.Tag));
+        Assert.Equal((Phone, "Your serum has arrived", ("c:c-once", effect.EffectId)), (sms.To, sms.Message, MessageLog.ReadSmsTag(sms.Tag)));
     }
 
     [Fact]
