@@ -19,13 +19,17 @@ using PxFunctions.Storage;
 
 namespace PxFunctions.Benchmarks;
 
-/// <summary>Options of the <c>journeys</c> benchmark (<c>-- journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended]</c>).</summary>
-internal sealed record JourneysBenchmarkOptions(int Waiting, int Steppers, int Seconds, int IntervalSeconds, int Partitions, bool ExtendedSessions)
+/// <summary>
+/// Options of the <c>journeys</c> benchmark
+/// (<c>-- journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes]</c>).
+/// </summary>
+internal sealed record JourneysBenchmarkOptions(int Waiting, int Steppers, int Seconds, int IntervalSeconds, int Partitions, bool ExtendedSessions, int Processes)
 {
     public static JourneysBenchmarkOptions Parse(string[] args)
     {
         int At(int i, int fallback) => args.Length > i && int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
-        return new JourneysBenchmarkOptions(At(0, 1_000), At(1, 20), At(2, 60), At(3, 2), At(4, 4), args.Length > 5 && args[5] is "extended" or "true");
+        var extended = args.Length <= 5 || args[5] is not ("plain" or "false");
+        return new JourneysBenchmarkOptions(At(0, 1_000), At(1, 20), At(2, 60), At(3, 2), At(4, DurableSettings.DefaultPartitions), extended, Math.Clamp(At(6, 1), 1, 2));
     }
 }
 
@@ -48,7 +52,10 @@ internal static class JourneysBenchmark
         var capacity = await RawCapacityAsync(storage.ConnectionString, TimeSpan.FromSeconds(5), cancellationToken);
         Progress.Write($"bare Azurite: {capacity:F0} requests/s (queue send/receive/delete and table upserts, 16 at a time)");
         await using var sms = await SmsDouble.StartAsync(cancellationToken);
-        var app = await StartAppAsync(storage.ConnectionString, sms.ConnectionString, options, cancellationToken);
+        await using var secondSms = await SmsDouble.StartAsync(cancellationToken, sharing: sms);
+        var runKey = Guid.NewGuid().ToString("N");
+        var app = await StartAppAsync(AppSettings(storage.ConnectionString, sms.ConnectionString, options, runKey), cancellationToken);
+        using var second = options.Processes > 1 ? StartSecondProcess(AppSettings(storage.ConnectionString, secondSms.ConnectionString, options, runKey)) : null;
         try
         {
             var services = app.Services;
@@ -56,6 +63,26 @@ internal static class JourneysBenchmark
             var catalog = services.GetRequiredService<JourneyCatalog>();
             await PublishAsync(catalog, Waiter, cancellationToken);
             await PublishAsync(catalog, Stepper(options.IntervalSeconds), cancellationToken);
+            var taskHub = services.GetRequiredService<DurableSettings>().TaskHub;
+            if (second is not null)
+            {
+                // Measure once the two workers have split the partitions between them (the table lease manager
+                // balances every 10 s; a lease moving mid-window would stall its journeys for the move).
+                var balancing = Stopwatch.StartNew();
+                while (await LeaseOwnersAsync(storage.ConnectionString, taskHub, cancellationToken) is var held
+                    && (held.Count < options.Partitions || held.Select(o => (string?)o.Value).Distinct().Count() < Math.Min(2, options.Partitions)))
+                {
+                    if (balancing.Elapsed > TimeSpan.FromMinutes(3) || second.HasExited)
+                    {
+                        throw new InvalidOperationException($"The two processes did not split the partitions: {held.ToJsonString()}");
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+
+                Progress.Write($"the two processes split the partitions after {balancing.Elapsed.TotalSeconds:F0} s");
+            }
+
             var instances = services.GetRequiredService<IJourneyInstances>();
             var contexts = services.GetRequiredService<IJourneyContexts>();
             var consent = services.GetRequiredService<ConsentLedger>();
@@ -96,8 +123,10 @@ internal static class JourneysBenchmark
             var end = start + clock.Elapsed;
             var after = (App: Snapshot(account.Counter), Engine: Snapshot(account.DurableCounter));
             var byKind = RequestKinds.Delta(kindsBefore, kinds.Snapshot());
-            var texts = sms.Delivered.ToList();
+            var texts = sms.Delivered.Concat(secondSms.Delivered).ToList();
             var steps = texts.Count(t => t.At >= start && t.At < end);
+            var firstSteps = sms.Delivered.Count(t => t.At >= start && t.At < end);
+            var owners = options.Processes > 1 ? await LeaseOwnersAsync(storage.ConnectionString, taskHub, cancellationToken) : null;
             var (late, early) = Gaps(texts, start, end, TimeSpan.FromSeconds(options.IntervalSeconds));
             var appRequests = Delta(before.App, after.App);
             var engine = Delta(before.Engine, after.Engine);
@@ -112,26 +141,28 @@ internal static class JourneysBenchmark
                 ["window_s"] = Math.Round(seconds, 1),
                 ["steps"] = steps,
                 ["steps_per_s"] = Math.Round(steps / seconds, 2),
-                ["storage_tx_per_step"] = steps == 0 ? null : Math.Round(total / (double)steps, 2),
-                ["storage_tx_per_step_by_service"] = steps == 0 ? null : new JsonObject
+                ["storage_tx_per_step"] = firstSteps == 0 ? null : Math.Round(total / (double)firstSteps, 2),
+                ["storage_tx_per_step_by_service"] = firstSteps == 0 ? null : new JsonObject
                 {
-                    ["table"] = Math.Round((appRequests.Tables + engine.Tables) / (double)steps, 2),
-                    ["queue"] = Math.Round((appRequests.Queues + engine.Queues) / (double)steps, 2),
-                    ["blob"] = Math.Round((appRequests.Blobs + engine.Blobs) / (double)steps, 2),
+                    ["table"] = Math.Round((appRequests.Tables + engine.Tables) / (double)firstSteps, 2),
+                    ["queue"] = Math.Round((appRequests.Queues + engine.Queues) / (double)firstSteps, 2),
+                    ["blob"] = Math.Round((appRequests.Blobs + engine.Blobs) / (double)firstSteps, 2),
                 },
-                ["storage_tx_per_step_by_caller"] = steps == 0 ? null : new JsonObject
+                ["storage_tx_per_step_by_caller"] = firstSteps == 0 ? null : new JsonObject
                 {
-                    ["app"] = Math.Round(appRequests.Total / (double)steps, 2),
-                    ["engine"] = Math.Round(engine.Total / (double)steps, 2),
+                    ["app"] = Math.Round(appRequests.Total / (double)firstSteps, 2),
+                    ["engine"] = Math.Round(engine.Total / (double)firstSteps, 2),
                 },
-                ["storage_tx_per_step_by_kind"] = steps == 0 ? null : new JsonObject(byKind
+                ["storage_tx_per_step_by_kind"] = firstSteps == 0 ? null : new JsonObject(byKind
                     .OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)
-                    .Select(k => KeyValuePair.Create(k.Key, (JsonNode?)Math.Round(k.Value / (double)steps, 2)))),
+                    .Select(k => KeyValuePair.Create(k.Key, (JsonNode?)Math.Round(k.Value / (double)firstSteps, 2)))),
                 ["timer_late_p99_ms"] = late?.P99,
                 ["timer_late_p50_ms"] = late?.P50,
                 ["timer_early_p99_ms"] = early?.P99 ?? 0,
                 ["send_latency_p99_ms"] = late?.P99,
                 ["duplicate_sends"] = sms.Duplicates,
+                ["steps_by_process"] = new JsonArray(firstSteps, steps - firstSteps),
+                ["partition_owners"] = owners,
                 ["rss_mb"] = Math.Round(ProcessMemory.CurrentMb, 1),
                 ["rss_peak_mb"] = Math.Round(memory.PeakMb, 1),
                 ["raw_azurite_capacity"] = Math.Round(capacity, 1),
@@ -144,11 +175,18 @@ internal static class JourneysBenchmark
                     ["max_queue_polling_interval"] = DurableSettings.DefaultMaxQueuePollingInterval.ToString(),
                     ["control_queue_batch_size"] = new DurableSettings().ControlQueueBatchSize,
                     ["interval_s"] = options.IntervalSeconds,
+                    ["processes"] = options.Processes,
                 },
             };
         }
         finally
         {
+            if (second is { HasExited: false })
+            {
+                second.Kill(entireProcessTree: true);
+                await second.WaitForExitAsync(CancellationToken.None);
+            }
+
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
         }
@@ -239,36 +277,85 @@ internal static class JourneysBenchmark
     private static (long Tables, long Queues, long Blobs, long Total) Delta((long Tables, long Queues, long Blobs, long Total) a, (long Tables, long Queues, long Blobs, long Total) b) =>
         (b.Tables - a.Tables, b.Queues - a.Queues, b.Blobs - a.Blobs, b.Total - a.Total);
 
-    private static async Task<WebApplication> StartAppAsync(string storage, string acs, JourneysBenchmarkOptions options, CancellationToken cancellationToken)
+    /// <summary>The app's settings for the run (by their environment names): the same for every process.</summary>
+    private static Dictionary<string, string?> AppSettings(string storage, string acs, JourneysBenchmarkOptions options, string runKey) => new()
+    {
+        [SettingNames.Storage] = storage,
+        [SettingNames.StoragePrefix] = Prefix,
+        [SettingNames.AdminKey] = "benchmark-" + runKey,
+        [SettingNames.AnswerLinkKey] = "benchmark-link-" + runKey,
+        [SettingNames.AcsConnectionString] = acs,
+        [SettingNames.AcsSmsFrom] = "+18005550100",
+        [SettingNames.FrequencyCapMessages] = "100",
+        [SettingNames.FrequencyCapDays] = "1",
+        [SettingNames.JourneysLoadExamples] = "false",
+        [SettingNames.DurablePartitions] = options.Partitions.ToString(CultureInfo.InvariantCulture),
+        [SettingNames.DurableExtendedSessions] = options.ExtendedSessions ? "true" : "false",
+        // Loopback only: no exporter may reach out, whatever a local.settings.json says.
+        [SettingNames.TelemetryConsoleExporter] = "false",
+        [SettingNames.ApplicationInsightsConnectionString] = "",
+        [SettingNames.ApplicationInsightsAuthenticationString] = "",
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
+    private static async Task<WebApplication> StartAppAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken)
     {
         var app = await PxApp.BuildAsync(
             ["--environment", "Production"],
             builder =>
             {
-                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    [SettingNames.Key(SettingNames.Storage)] = storage,
-                    [SettingNames.Key(SettingNames.StoragePrefix)] = Prefix,
-                    [SettingNames.Key(SettingNames.AdminKey)] = "benchmark-" + Guid.NewGuid().ToString("N"),
-                    [SettingNames.Key(SettingNames.AnswerLinkKey)] = "benchmark-" + Guid.NewGuid().ToString("N"),
-                    [SettingNames.Key(SettingNames.AcsConnectionString)] = acs,
-                    [SettingNames.Key(SettingNames.AcsSmsFrom)] = "+18005550100",
-                    [SettingNames.Key(SettingNames.FrequencyCapMessages)] = "100",
-                    [SettingNames.Key(SettingNames.FrequencyCapDays)] = "1",
-                    [SettingNames.Key(SettingNames.JourneysLoadExamples)] = "false",
-                    [SettingNames.Key(SettingNames.DurablePartitions)] = options.Partitions.ToString(CultureInfo.InvariantCulture),
-                    [SettingNames.Key(SettingNames.DurableExtendedSessions)] = options.ExtendedSessions ? "true" : "false",
-                    // Loopback only: no exporter may reach out, whatever a local.settings.json says.
-                    [SettingNames.Key(SettingNames.TelemetryConsoleExporter)] = "false",
-                    [SettingNames.Key(SettingNames.ApplicationInsightsConnectionString)] = "",
-                    [SettingNames.Key(SettingNames.ApplicationInsightsAuthenticationString)] = "",
-                    ["Logging:LogLevel:Default"] = "Warning",
-                });
+                builder.Configuration.AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(SettingNames.Key(s.Key), s.Value)));
                 builder.WebHost.UseUrls("http://127.0.0.1:0");
             },
             cancellationToken: cancellationToken);
         await app.StartAsync(cancellationToken);
         return app;
+    }
+
+    /// <summary>
+    /// The second worker: the app's own executable (the one the deploy package ships) as a process of its own, on the
+    /// same storage and task hub, sending to its own SMS double. Its output is kept for when it fails.
+    /// </summary>
+    private static Process StartSecondProcess(Dictionary<string, string?> settings)
+    {
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "PxFunctions"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add("http://127.0.0.1:0");
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Px__", StringComparison.Ordinal) || k.StartsWith("AzureWebJobs", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key] = value;
+        }
+
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("The second process did not start.");
+        process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Progress.Write("second process: " + line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) Progress.Write("second process: " + line); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Who holds each partition lease now (the task hub's <c>Partitions</c> table).</summary>
+    private static async Task<JsonObject> LeaseOwnersAsync(string storage, string taskHub, CancellationToken cancellationToken)
+    {
+        var owners = new JsonObject();
+        await foreach (var lease in new TableClient(storage, taskHub + "Partitions").QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+        {
+            owners[lease.RowKey] = lease.GetString("CurrentOwner");
+        }
+
+        return owners;
     }
 
     /// <summary>A zone where it is mid-day now, so quiet hours never hold a benchmark text.</summary>

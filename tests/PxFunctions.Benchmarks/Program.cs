@@ -1,6 +1,6 @@
 using PxFunctions.Benchmarks;
 
-// dotnet run -c Release --project tests/PxFunctions.Benchmarks -- journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended]
+// dotnet run -c Release --project tests/PxFunctions.Benchmarks -- journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes]
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- intake [webhooks] [concurrency]
 // One command per benchmark; each prints progress lines and then exactly one JSON line, last.
 if (args is ["journeys", .. var journeyArgs])
@@ -17,5 +17,5 @@ if (args is ["intake", .. var intakeArgs])
     return 0;
 }
 
-Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended] | intake [webhooks] [concurrency]");
+Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes] | intake [webhooks] [concurrency]");
 return 2;

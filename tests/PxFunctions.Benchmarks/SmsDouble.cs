@@ -19,26 +19,38 @@ namespace PxFunctions.Benchmarks;
 internal sealed class SmsDouble : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, bool> _seen = new(StringComparer.Ordinal);
 
-    private SmsDouble(WebApplication app) => _app = app;
+    // Repeatability ids seen, shared by the doubles of one run: one ACS resource however many processes send to it.
+    private readonly Seen _seen;
 
-    /// <summary>Each text really delivered: recipient, text, when it arrived.</summary>
+    private SmsDouble(WebApplication app, Seen seen)
+    {
+        _app = app;
+        _seen = seen;
+    }
+
+    /// <summary>Each text really delivered (to this double): recipient, text, when it arrived.</summary>
     public ConcurrentQueue<(string To, string Message, DateTimeOffset At)> Delivered { get; } = new();
 
-    public long Duplicates => Interlocked.Read(ref _duplicates);
+    /// <summary>Texts whose repeatability id had already been delivered, to this double or to one sharing with it.</summary>
+    public long Duplicates => Interlocked.Read(ref _seen.Duplicates);
 
-    private long _duplicates;
+    private sealed class Seen
+    {
+        public readonly ConcurrentDictionary<string, bool> Ids = new(StringComparer.Ordinal);
+        public long Duplicates;
+    }
 
     public string ConnectionString { get; private set; } = "";
 
-    public static async Task<SmsDouble> StartAsync(CancellationToken cancellationToken)
+    /// <param name="sharing">Another double of the same run: repeatability ids delivered to either count once.</param>
+    public static async Task<SmsDouble> StartAsync(CancellationToken cancellationToken, SmsDouble? sharing = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var sms = new SmsDouble(app);
+        var sms = new SmsDouble(app, sharing?._seen ?? new Seen());
         app.MapPost("/sms", (Delegate)sms.SendAsync);
         await app.StartAsync(cancellationToken);
         var endpoint = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
@@ -55,13 +67,13 @@ internal sealed class SmsDouble : IAsyncDisposable
         {
             var to = (string?)recipient?["to"] ?? "";
             var id = (string?)recipient?["repeatabilityRequestId"] ?? Guid.NewGuid().ToString();
-            if (_seen.TryAdd(id, true))
+            if (_seen.Ids.TryAdd(id, true))
             {
                 Delivered.Enqueue((to, message, DateTimeOffset.UtcNow));
             }
             else
             {
-                Interlocked.Increment(ref _duplicates);
+                Interlocked.Increment(ref _seen.Duplicates);
             }
 
             results.Add(new JsonObject { ["to"] = to, ["messageId"] = "Outgoing_" + id, ["httpStatusCode"] = 202, ["successful"] = true, ["repeatabilityResult"] = "accepted" });

@@ -30,6 +30,15 @@ public sealed record DurableSettings
 
     public int ControlQueueBatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// This worker's name in the partition leases. Two processes with one name would both take every partition, so
+    /// the default is the machine and the process; a worker restarted under the same name takes its leases back at
+    /// once instead of waiting for them to expire.
+    /// </summary>
+    public string WorkerId { get; init; } = DefaultWorkerId();
+
+    public static string DefaultWorkerId() => $"{Environment.MachineName}-{Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
     /// <summary>Timers longer than this are chained (the queue's 7-day visibility limit).</summary>
     public TimeSpan MaximumTimerInterval { get; init; } = DefaultMaximumTimerInterval;
 }

@@ -133,6 +133,7 @@ public sealed partial record PxSettings
         return new DurableSettings
         {
             TaskHub = hub,
+            WorkerId = get(SettingNames.DurableWorkerId) is { Length: > 0 } worker ? worker : DurableSettings.DefaultWorkerId(),
             Partitions = ParseInt(get(SettingNames.DurablePartitions), SettingNames.DurablePartitions, 1, 16) ?? DurableSettings.DefaultPartitions,
             MaxQueuePollingInterval = ParseDuration(get(SettingNames.DurableMaxPollingInterval), SettingNames.DurableMaxPollingInterval) ?? DurableSettings.DefaultMaxQueuePollingInterval,
             ExtendedSessions = ParseBool(get(SettingNames.DurableExtendedSessions), SettingNames.DurableExtendedSessions) ?? false,

@@ -34,6 +34,7 @@ public static class SettingNames
     public const string DurableExtendedSessions = "Px__Durable__ExtendedSessions";
     public const string DurableMaximumTimerInterval = "Px__Durable__MaximumTimerInterval";
     public const string DurableVisibilityTimeout = "Px__Durable__VisibilityTimeout";
+    public const string DurableWorkerId = "Px__Durable__WorkerId";
     public const string JourneysLoadExamples = "Px__Journeys__LoadExamples";
 
     public const string AcsConnectionString = "Acs__ConnectionString";
@@ -72,7 +73,7 @@ public static class SettingNames
         StorageCredential, StorageClientId, AdminKey, StoragePrefix, EmbeddedStorageDataPath, EmbeddedStorageInMemory,
         DispatcherEnabled, DispatcherPollInterval, DispatcherMaxPollInterval, DispatcherBatchSize,
         QueuesMaxDequeueCount, QueuesVisibilityTimeout, QueuesRetryDelay, TelemetryConsoleExporter,
-        DurableTaskHub, DurablePartitions, DurableMaxPollingInterval, DurableExtendedSessions, DurableMaximumTimerInterval, DurableVisibilityTimeout,
+        DurableTaskHub, DurablePartitions, DurableMaxPollingInterval, DurableExtendedSessions, DurableMaximumTimerInterval, DurableVisibilityTimeout, DurableWorkerId,
         JourneysLoadExamples,
         AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
         InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, QuietHoursStart, QuietHoursEnd,

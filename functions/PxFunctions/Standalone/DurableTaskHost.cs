@@ -153,6 +153,7 @@ public static class DurableTaskHostRegistration
         services.AddSingleton(sp => new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = settings.TaskHub,
+            WorkerId = settings.WorkerId,
             StorageAccountClientProvider = sp.GetRequiredService<StorageAccount>().DurableClients(),
             PartitionCount = settings.Partitions,
             MaxQueuePollingInterval = settings.MaxQueuePollingInterval,

@@ -63,6 +63,8 @@ public sealed class CrashRecoveryTests(StorageFixture storage, ITestOutputHelper
             [SettingNames.DurableVisibilityTimeout] = "00:00:10",
             // A message a killed process had claimed goes again after this (instead of 3 minutes).
             [SettingNames.SendLease] = "00:00:10",
+            // Each restart is the same worker coming back (as a Functions instance does): it takes its leases back at once.
+            [SettingNames.DurableWorkerId] = "crash-soak-worker",
             [SettingNames.TelemetryConsoleExporter] = "false",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Logging__LogLevel__Default"] = "Warning",
