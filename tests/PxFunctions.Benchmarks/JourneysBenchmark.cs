@@ -28,7 +28,7 @@ internal sealed record JourneysBenchmarkOptions(int Waiting, int Steppers, int S
     public static JourneysBenchmarkOptions Parse(string[] args)
     {
         int At(int i, int fallback) => args.Length > i && int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
-        var extended = args.Length <= 5 || args[5] is not ("plain" or "false");
+        var extended = args.Length > 5 ? args[5] is "extended" or "true" : new DurableSettings().ExtendedSessions;
         return new JourneysBenchmarkOptions(At(0, 1_000), At(1, 20), At(2, 60), At(3, 2), At(4, DurableSettings.DefaultPartitions), extended, Math.Clamp(At(6, 1), 1, 2));
     }
 }
@@ -87,23 +87,25 @@ internal static class JourneysBenchmark
             var contexts = services.GetRequiredService<IJourneyContexts>();
             var consent = services.GetRequiredService<ConsentLedger>();
 
+            var account = services.GetRequiredService<StorageAccount>();
+            var beforeSeeding = (App: Snapshot(account.Counter), Engine: Snapshot(account.DurableCounter));
             var seeding = Stopwatch.StartNew();
             await Parallel.ForEachAsync(Enumerable.Range(0, options.Waiting), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
                 await StartAsync(instances, contexts, "bench-waiter", $"bench:w{i}:1", $"w{i}", null, ct));
             Progress.Write($"{options.Waiting} waiting journeys started in {seeding.Elapsed.TotalSeconds:F1} s; waiting for them to reach their timer");
             await WaitForWaitersAsync(instances, options.Waiting, cancellationToken);
             Progress.Write($"all waiting after {seeding.Elapsed.TotalSeconds:F1} s");
+            var seeded = (App: Delta(beforeSeeding.App, Snapshot(account.Counter)), Engine: Delta(beforeSeeding.Engine, Snapshot(account.DurableCounter)));
 
             for (var i = 0; i < options.Steppers; i++)
             {
-                var phone = "+1415557" + i.ToString("D4", CultureInfo.InvariantCulture);
+                var phone = Phone(i);
                 await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, phone, ConsentAction.ServiceGranted, DateTimeOffset.UtcNow, "benchmark", null, "bench:" + i), cancellationToken);
                 await StartAsync(instances, contexts, "bench-stepper", $"bench:s{i}:1", $"s{i}", phone, cancellationToken);
             }
 
             // Warm up, then measure one window.
             await Task.Delay(TimeSpan.FromSeconds(Math.Max(10, options.IntervalSeconds * 3)), cancellationToken);
-            var account = services.GetRequiredService<StorageAccount>();
             var kinds = new RequestKinds();
             kinds.Watch(account.Counter, "app");
             kinds.Watch(account.DurableCounter, "engine");
@@ -128,6 +130,7 @@ internal static class JourneysBenchmark
             var firstSteps = sms.Delivered.Count(t => t.At >= start && t.At < end);
             var owners = options.Processes > 1 ? await LeaseOwnersAsync(storage.ConnectionString, taskHub, cancellationToken) : null;
             var (late, early) = Gaps(texts, start, end, TimeSpan.FromSeconds(options.IntervalSeconds));
+            var timing = await TimerTimingAsync(services.GetRequiredService<IJourneyInstances>(), options.Steppers, texts, start, end, cancellationToken);
             var appRequests = Delta(before.App, after.App);
             var engine = Delta(before.Engine, after.Engine);
             var total = appRequests.Total + engine.Total;
@@ -156,10 +159,24 @@ internal static class JourneysBenchmark
                 ["storage_tx_per_step_by_kind"] = firstSteps == 0 ? null : new JsonObject(byKind
                     .OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)
                     .Select(k => KeyValuePair.Create(k.Key, (JsonNode?)Math.Round(k.Value / (double)firstSteps, 2)))),
-                ["timer_late_p99_ms"] = late?.P99,
-                ["timer_late_p50_ms"] = late?.P50,
-                ["timer_early_p99_ms"] = early?.P99 ?? 0,
-                ["send_latency_p99_ms"] = late?.P99,
+                // What starting a journey costs: its context saved, the start, the load activity, the first timer
+                // (the seeding phase's requests over the journeys started, idle polling included).
+                ["start_tx_per_journey"] = options.Waiting == 0 ? null : Math.Round((seeded.App.Total + seeded.Engine.Total) / (double)options.Waiting, 2),
+                ["start_tx_per_journey_queue"] = options.Waiting == 0 ? null : Math.Round((seeded.App.Queues + seeded.Engine.Queues) / (double)options.Waiting, 2),
+                ["start_tx_per_journey_table"] = options.Waiting == 0 ? null : Math.Round((seeded.App.Tables + seeded.Engine.Tables) / (double)options.Waiting, 2),
+                // From the steppers' histories: when each timer's episode began against the journey's due time
+                // (early = before it; the journey never acts early, it waits again), and due -> text at the SMS double.
+                ["timer_late_p99_ms"] = timing.Late?.P99,
+                ["timer_late_p50_ms"] = timing.Late?.P50,
+                ["timer_early_p99_ms"] = timing.Early?.P99 ?? 0,
+                ["timers_early"] = timing.EarlyCount,
+                ["timers_measured"] = timing.Count,
+                ["send_latency_p99_ms"] = timing.Send?.P99,
+                ["send_latency_p50_ms"] = timing.Send?.P50,
+                // Text to text, less the wait: the wait counts from when the send was ordered, so this also holds the
+                // previous send's latency (shorter gaps are not early timers).
+                ["gap_over_wait_p99_ms"] = late?.P99,
+                ["gap_under_wait_p99_ms"] = early?.P99 ?? 0,
                 ["duplicate_sends"] = sms.Duplicates,
                 ["steps_by_process"] = new JsonArray(firstSteps, steps - firstSteps),
                 ["partition_owners"] = owners,
@@ -248,6 +265,56 @@ internal static class JourneysBenchmark
             }
         }
     }
+
+    private sealed record TimerTiming(Percentiles? Late, Percentiles? Early, int EarlyCount, int Count, Percentiles? Send);
+
+    /// <summary>
+    /// For each stepper's timers that fired in the window (its history: <c>TimerFired.FireAt</c> less the journey's
+    /// <see cref="OwnershipJourney.TimerMargin"/> is the due time; the episode's <c>OrchestratorStarted</c> is when the
+    /// journey woke): how late or early it woke, and how long from the due time until the text reached the SMS double.
+    /// </summary>
+    private static async Task<TimerTiming> TimerTimingAsync(
+        IJourneyInstances instances, int steppers, List<(string To, string Message, DateTimeOffset At)> texts, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
+    {
+        var late = new List<TimeSpan>();
+        var early = new List<TimeSpan>();
+        var send = new List<TimeSpan>();
+        var byPhone = texts.GroupBy(t => t.To).ToDictionary(g => g.Key, g => g.Select(t => t.At).Order().ToList(), StringComparer.Ordinal);
+        for (var i = 0; i < steppers; i++)
+        {
+            DateTimeOffset? episode = null;
+            var sent = byPhone.GetValueOrDefault(Phone(i)) ?? [];
+            foreach (var e in await instances.HistoryAsync($"bench:s{i}:1", cancellationToken))
+            {
+                var type = e["EventType"]?.ToString();
+                if (type is "OrchestratorStarted" or "12")
+                {
+                    episode = Time(e["Timestamp"]);
+                }
+                else if (type is "TimerFired" or "11" && Time(e["FireAt"]) is { } fireAt && episode is { } woke)
+                {
+                    var due = fireAt - OwnershipJourney.TimerMargin;
+                    if (woke < start || woke >= end)
+                    {
+                        continue;
+                    }
+
+                    (woke >= due ? late : early).Add(woke >= due ? woke - due : due - woke);
+                    if (sent.FirstOrDefault(t => t >= due) is var arrived && arrived != default)
+                    {
+                        send.Add(arrived - due);
+                    }
+                }
+            }
+        }
+
+        return new TimerTiming(Percentiles.Of(late), Percentiles.Of(early), early.Count, late.Count + early.Count, Percentiles.Of(send));
+
+        static DateTimeOffset? Time(JsonNode? node) =>
+            node?.ToString() is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+    }
+
+    private static string Phone(int stepper) => "+1415557" + stepper.ToString("D4", CultureInfo.InvariantCulture);
 
     /// <summary>For each stepper, the gaps between its texts less the interval: late (positive) and early (negative) parts.</summary>
     private static (Percentiles? Late, Percentiles? Early) Gaps(List<(string To, string Message, DateTimeOffset At)> texts, DateTimeOffset start, DateTimeOffset end, TimeSpan interval)

@@ -1,11 +1,18 @@
 using PxFunctions.Benchmarks;
 
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes]
+// dotnet run -c Release --project tests/PxFunctions.Benchmarks -- lifetime [queue-usd-per-10k] [table-usd-per-10k]
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- intake [webhooks] [concurrency]
 // One command per benchmark; each prints progress lines and then exactly one JSON line, last.
 if (args is ["journeys", .. var journeyArgs])
 {
     Console.WriteLine((await JourneysBenchmark.RunAsync(JourneysBenchmarkOptions.Parse(journeyArgs), CancellationToken.None)).ToJsonString());
+    return 0;
+}
+
+if (args is ["lifetime", .. var lifetimeArgs])
+{
+    Console.WriteLine((await LifetimeBenchmark.RunAsync(lifetimeArgs, CancellationToken.None)).ToJsonString());
     return 0;
 }
 
@@ -17,5 +24,5 @@ if (args is ["intake", .. var intakeArgs])
     return 0;
 }
 
-Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes] | intake [webhooks] [concurrency]");
+Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes] | lifetime [queue-usd-per-10k] [table-usd-per-10k] | intake [webhooks] [concurrency]");
 return 2;

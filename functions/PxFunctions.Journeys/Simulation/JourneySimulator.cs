@@ -61,7 +61,8 @@ public static class JourneySimulator
         IReadOnlyList<ScriptedReply> replies,
         IReadOnlyList<ScriptedEvent> events,
         DateTimeOffset start,
-        TimeSpan horizon)
+        TimeSpan horizon,
+        Action<JourneyEvent, JourneyTransition>? observe = null)
     {
         var input = new JourneyInput(
             definition.Id,
@@ -95,6 +96,7 @@ public static class JourneySimulator
             }
 
             var result = interpreter.Apply(new JourneyView(state, now, new Dictionary<string, DateTimeOffset>(timers)), e);
+            observe?.Invoke(e, result);
             state = result.State;
             customStatus = result.Status;
             foreach (var effect in result.Effects)

@@ -18,6 +18,28 @@ public sealed class ExampleJourneySimulationTests
     private static List<TimelineEntry> Messages(SimulationResult result) => result.Timeline.Where(e => e.Kind == "message").ToList();
 
     [Fact]
+    public void Observer_SeesEveryTransition_TheSendsTheTimelineShows()
+    {
+        var definition = Samples.Example("skincare-serum");
+        var sends = 0;
+        var timers = 0;
+        var result = JourneySimulator.Run(
+            definition, 1, SimulationRequest.WithProduct(Samples.Order(), definition), [], [new ScriptedEvent("delivered", TimeSpan.FromDays(2), null)],
+            Samples.At("2026-03-03T10:00:00Z"), TimeSpan.FromDays(400),
+            (e, transition) =>
+            {
+                sends += transition.Effects.OfType<PxFunctions.Journeys.Interpreter.SendToCustomer>().Count();
+                timers += e.Kind == PxFunctions.Journeys.Interpreter.JourneyEventKind.Timer ? 1 : 0;
+            });
+
+        // A customer who never answers: welcome, tips, the check-in, the replenishment reminder; a timer ends each wait.
+        Assert.Equal(4, Messages(result).Count);
+        Assert.Equal(Messages(result).Count, sends);
+        Assert.True(timers >= 5, $"{timers} timers fired");
+        Assert.Equal("lapsed", result.Outcome);
+    }
+
+    [Fact]
     public void SkincareSerum_HappyCustomer_WelcomeTipsCheckInReviewReplenishReorder()
     {
         var result = Simulate(
