@@ -145,6 +145,9 @@ internal static class JourneysBenchmark
                 ["steps"] = steps,
                 ["steps_per_s"] = Math.Round(steps / seconds, 2),
                 ["storage_tx_per_step"] = firstSteps == 0 ? null : Math.Round(total / (double)firstSteps, 2),
+                // Without the receives that found nothing: the requests the steps themselves made.
+                ["storage_tx_per_step_without_empty_polls"] = firstSteps == 0 ? null : Math.Round((total - byKind.Where(k => k.Key.EndsWith("(empty)", StringComparison.Ordinal)).Sum(k => k.Value)) / (double)firstSteps, 2),
+                ["empty_polls_per_s"] = Math.Round(byKind.Where(k => k.Key.EndsWith("(empty)", StringComparison.Ordinal)).Sum(k => k.Value) / seconds, 1),
                 ["storage_tx_per_step_by_service"] = firstSteps == 0 ? null : new JsonObject
                 {
                     ["table"] = Math.Round((appRequests.Tables + engine.Tables) / (double)firstSteps, 2),

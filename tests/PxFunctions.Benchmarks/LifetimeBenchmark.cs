@@ -62,6 +62,11 @@ internal static class LifetimeBenchmark
                 ["settings"] = measured["settings"]?.DeepClone(),
             },
             ["prices_usd_per_10000"] = new JsonObject { ["queue"] = queuePrice, ["table"] = tablePrice },
+            // Not per journey: each worker polls its control queues and the work-item queue, backing off to the
+            // maximum polling interval when idle (and polling every 50-100 ms for a while after work arrives).
+            ["idle_polls_per_worker_day"] = Math.Round((DurableSettings.DefaultPartitions + 1) * TimeSpan.FromDays(1) / DurableSettings.DefaultMaxQueuePollingInterval),
+            ["idle_usd_per_worker_month"] = Math.Round((DurableSettings.DefaultPartitions + 1) * TimeSpan.FromDays(30) / DurableSettings.DefaultMaxQueuePollingInterval * queuePrice / 10_000, 2),
+            ["empty_polls_per_s_under_load"] = measured["empty_polls_per_s"]?.DeepClone(),
             ["lifetimes"] = lifetimes,
             ["mean_tx_per_1000_journeys"] = Math.Round((totalQueue + totalTable) * 1000 / journeys),
             ["mean_usd_per_1000_journeys"] = Math.Round(((totalQueue * queuePrice) + (totalTable * tablePrice)) * 1000 / 10_000 / journeys, 4),
@@ -209,6 +214,7 @@ internal static class LifetimeBenchmark
             // A send step is two episodes (the timer fires and asks for the send; the send's result sets the next
             // timer) and one activity. One episode's share of the engine's control-queue and table work is half of
             // the step's; a timer that fires after days finds no session, so it reads the history (1 query).
+            // Receives that found something; the empty ones are idle polling, a cost per worker (below), not per journey.
             var episodeQueue = (K("engine queue control put") + K("engine queue control delete") + K("engine queue control receive")) / 2;
             var episodeTable = (K("engine table batch") + K("engine table instances merge")) / 2;
             var timer = (episodeQueue, episodeTable + 1);
@@ -216,7 +222,7 @@ internal static class LifetimeBenchmark
 
             // An activity with one storage call of its own (a team record's insert, an execution's load of the context).
             var activity = (workItems + episodeQueue, episodeTable + 1);
-            var step = (Sum(k => k.Contains(" queue ", StringComparison.Ordinal)), Sum(k => k.Contains(" table ", StringComparison.Ordinal)));
+            var step = (Sum(k => k.Contains(" queue ", StringComparison.Ordinal) && !k.EndsWith("(empty)", StringComparison.Ordinal)), Sum(k => k.Contains(" table ", StringComparison.Ordinal)));
 
             // An event: an episode like a timer's, the raise (a status read and the message), and the inbound side's
             // own calls (conversation lookup, the text kept, the dedupe record): 3 table requests.

@@ -16,7 +16,19 @@ internal sealed partial class RequestKinds
 
     /// <summary>Counts every request of <paramref name="counter"/> under <paramref name="caller"/> from now on.</summary>
     public void Watch(StorageRequestCounter counter, string caller) =>
-        counter.BeforeSend = (service, message) => _counts.AddOrUpdate(caller + " " + Classify(service, message.Request), 1, static (_, n) => n + 1);
+        counter.AfterSend = (service, message) =>
+        {
+            var kind = caller + " " + Classify(service, message.Request);
+
+            // A receive that found nothing (no <QueueMessage> in the list): idle polling, told apart.
+            if (kind.EndsWith(" receive", StringComparison.Ordinal) && message.HasResponse && message.Response.Status == 200
+                && !message.Response.Content.ToString().Contains("<QueueMessage>", StringComparison.Ordinal))
+            {
+                kind += " (empty)";
+            }
+
+            _counts.AddOrUpdate(kind, 1, static (_, n) => n + 1);
+        };
 
     public Dictionary<string, long> Snapshot() => new(_counts, StringComparer.Ordinal);
 

@@ -25,4 +25,20 @@ public sealed class DocumentedSettingsTests
         var identityOnly = new[] { SettingNames.StorageAccountName, SettingNames.StorageBlobServiceUri, SettingNames.StorageQueueServiceUri, SettingNames.StorageTableServiceUri, SettingNames.StorageCredential, SettingNames.StorageClientId };
         Assert.All(SettingNames.All.Except(identityOnly), name => Assert.True(values.ContainsKey(name), $"local.settings.sample.json has no {name}."));
     }
+
+    /// <summary>The standalone host's defaults are the Functions host's host.json: one set of figures holds for both.</summary>
+    [Fact]
+    public void HostJsonDurableSettings_AreTheStandaloneDefaults()
+    {
+        var durable = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")))!["extensions"]!["durableTask"]!;
+        var provider = durable["storageProvider"]!;
+        var defaults = new DurableSettings();
+        Assert.Equal(DurableSettings.DefaultTaskHub, (string?)durable["hubName"]);
+        Assert.Equal(defaults.Partitions, (int?)provider["partitionCount"]);
+        Assert.Equal(defaults.ControlQueueBatchSize, (int?)provider["controlQueueBatchSize"]);
+        Assert.Equal(defaults.MaxQueuePollingInterval, TimeSpan.Parse((string)provider["maxQueuePollingInterval"]!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True((bool?)provider["useTablePartitionManagement"]);
+        Assert.Equal(defaults.ExtendedSessions, (bool?)durable["extendedSessionsEnabled"]);
+        Assert.Equal(DurableSettings.ExtendedSessionIdleTimeout.TotalSeconds, (double?)durable["extendedSessionIdleTimeoutInSeconds"]);
+    }
 }

@@ -7,7 +7,11 @@ namespace PxFunctions.Configuration;
 public sealed record DurableSettings
 {
     public const string DefaultTaskHub = "PxJourneys";
-    public const int DefaultPartitions = 4;
+    /// <summary>Two control queues: two workers share the journeys; all share the activities (measured in the README).</summary>
+    public const int DefaultPartitions = 2;
+
+    /// <summary>A send's result comes back to the episode in memory (one history read per step saved; see the README).</summary>
+    public const bool DefaultExtendedSessions = true;
     public static readonly TimeSpan DefaultMaxQueuePollingInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultMaximumTimerInterval = TimeSpan.FromDays(3);
     public static readonly TimeSpan DefaultVisibilityTimeout = TimeSpan.FromMinutes(5);
@@ -20,7 +24,15 @@ public sealed record DurableSettings
     /// <summary>Longest idle wait between polls of an empty queue: bounds how late an event or timer is noticed.</summary>
     public TimeSpan MaxQueuePollingInterval { get; init; } = DefaultMaxQueuePollingInterval;
 
-    public bool ExtendedSessions { get; init; }
+    public bool ExtendedSessions { get; init; } = DefaultExtendedSessions;
+
+    /// <summary>
+    /// How long an extended session keeps an idle orchestration in memory: long enough for a send's result to come
+    /// back to the same session (the step's second episode then reads no history), short enough that journeys waiting
+    /// for days hold no session slot (DTFx gives sessions half the orchestration slots). host.json
+    /// <c>extendedSessionIdleTimeoutInSeconds</c> says the same.
+    /// </summary>
+    public static readonly TimeSpan ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long a queue message a worker took stays hidden: after a crash, the work it held waits this long before

@@ -136,7 +136,7 @@ public sealed partial record PxSettings
             WorkerId = get(SettingNames.DurableWorkerId) is { Length: > 0 } worker ? worker : DurableSettings.DefaultWorkerId(),
             Partitions = ParseInt(get(SettingNames.DurablePartitions), SettingNames.DurablePartitions, 1, 16) ?? DurableSettings.DefaultPartitions,
             MaxQueuePollingInterval = ParseDuration(get(SettingNames.DurableMaxPollingInterval), SettingNames.DurableMaxPollingInterval) ?? DurableSettings.DefaultMaxQueuePollingInterval,
-            ExtendedSessions = ParseBool(get(SettingNames.DurableExtendedSessions), SettingNames.DurableExtendedSessions) ?? false,
+            ExtendedSessions = ParseBool(get(SettingNames.DurableExtendedSessions), SettingNames.DurableExtendedSessions) ?? DurableSettings.DefaultExtendedSessions,
             MaximumTimerInterval = ParseDuration(get(SettingNames.DurableMaximumTimerInterval), SettingNames.DurableMaximumTimerInterval) is { } max
                 ? max < TimeSpan.FromDays(6) ? max : throw new InvalidSettingException(SettingNames.DurableMaximumTimerInterval, "must stay under the queue's 7-day visibility limit (at most 6 days).")
                 : DurableSettings.DefaultMaximumTimerInterval,

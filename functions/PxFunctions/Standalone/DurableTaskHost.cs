@@ -158,6 +158,7 @@ public static class DurableTaskHostRegistration
             PartitionCount = settings.Partitions,
             MaxQueuePollingInterval = settings.MaxQueuePollingInterval,
             ExtendedSessionsEnabled = settings.ExtendedSessions,
+            ExtendedSessionIdleTimeout = DurableSettings.ExtendedSessionIdleTimeout,
             ControlQueueBatchSize = settings.ControlQueueBatchSize,
             ControlQueueVisibilityTimeout = settings.VisibilityTimeout,
             WorkItemQueueVisibilityTimeout = settings.VisibilityTimeout,
