@@ -22,12 +22,14 @@ public sealed class TransientSendException(string reason) : Exception(reason);
 /// <summary>
 /// Sends a journey's message to a customer, whatever the journey says only within the rules, checked at send
 /// time, in this order: the message log (a message already sent is not sent again); the instance (nothing from a
-/// terminated journey; skipped for an order its running journey made moments ago, <see cref="FreshOrder"/>); consent for the message's class on each channel of its preference (the first allowed
-/// channel wins, else it is suppressed with the reasons); for messages a journey initiates, quiet hours in the
-/// recipient's zone (SMS) and the frequency cap across journeys, which hold the message (the journey waits on a
-/// durable timer and asks again), never drop it. Then it claims the message (a lease, so two workers never both
-/// send; a first send claims by adding its row), sends with an idempotency key derived from the message id, and records the outcome. The message id is
-/// <c>{instance}/m{number}</c>: every retry of the send activity, on any worker, uses the same one.
+/// terminated journey; not looked at for an order its running journey made moments ago, <see cref="FreshOrder"/>);
+/// consent for the message's class on each channel of its preference (the first allowed channel wins, else it is
+/// suppressed with the reasons); for messages a journey initiates, quiet hours in the recipient's zone (SMS) and the
+/// frequency cap across journeys, which hold the message (the journey waits on a durable timer and asks again),
+/// never drop it. Then it claims the message (a lease, so two workers never both send; a first send claims by adding
+/// its row), sends with an idempotency key derived from the message id, and records the outcome. The message id is
+/// <c>{instance}/m{number}</c>: every retry of the send activity, on any worker, uses the same one. One send reads
+/// the log once (the row and the recent sends for the caps together).
 /// </summary>
 public sealed class CustomerMessageSender(
     MessageLog log,
