@@ -237,12 +237,15 @@ public sealed class CustomerMessageSender(
     private async Task<MessageRecord> DeliverAsync(MessageRef effect, OutboundMessage message, MessageRecord claimed, Decision decision, CancellationToken cancellationToken)
     {
         var key = IdempotencyKey(effect.EffectId);
+
+        // Texts to customers known by id carry their log key as the tag; the others (and email) are found by an index row.
+        var tag = decision.Channel == "sms" ? MessageLog.SmsTag(claimed.CustomerKey, effect.EffectId) : null;
         var retry = claimed.Attempts > 1;
         ChannelResult result;
         try
         {
             result = decision.Channel == "sms"
-                ? await channel.SendSmsAsync(new OutgoingSms(decision.Address!, SmsText(message), key, claimed.CreatedAt, MessageLog.SmsTag(claimed.CustomerKey, effect.EffectId) ?? effect.EffectId, retry), cancellationToken)
+                ? await channel.SendSmsAsync(new OutgoingSms(decision.Address!, SmsText(message), key, claimed.CreatedAt, tag ?? effect.EffectId, retry), cancellationToken)
                 : await channel.SendEmailAsync(Email(message, decision.Address!, effect, key, retry), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -263,9 +266,8 @@ public sealed class CustomerMessageSender(
             : claimed with { Status = MessageStatus.Failed, Reason = result.Error, ClaimedUntil = null, UpdatedAt = now };
         if (result.Accepted)
         {
-            if (decision.Channel != "sms" || MessageLog.SmsTag(claimed.CustomerKey, effect.EffectId) is null)
+            if (tag is null)
             {
-                // Email reports carry only the provider id; so do texts to customers known only by their number.
                 await log.IndexAsync(result.ProviderMessageId!, final, cancellationToken);
             }
 
