@@ -3,6 +3,8 @@ using PxFunctions.Benchmarks;
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes]
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- lifetime [queue-usd-per-10k] [table-usd-per-10k]
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- intake [webhooks] [concurrency]
+// dotnet run -c Release --project tests/PxFunctions.Benchmarks -- queue-scan [hidden-messages ...]
+// dotnet run -c Release --project tests/PxFunctions.Benchmarks -- soak [orders] [seconds] [seed]
 // One command per benchmark; each prints progress lines and then exactly one JSON line, last.
 if (args is ["journeys", .. var journeyArgs])
 {
@@ -24,5 +26,18 @@ if (args is ["intake", .. var intakeArgs])
     return 0;
 }
 
-Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes] | lifetime [queue-usd-per-10k] [table-usd-per-10k] | intake [webhooks] [concurrency]");
+if (args is ["queue-scan", .. var scanArgs])
+{
+    Console.WriteLine((await QueueScanBenchmark.RunAsync(scanArgs, CancellationToken.None)).ToJsonString());
+    return 0;
+}
+
+if (args is ["soak", .. var soakArgs])
+{
+    var soak = await PxFunctions.Harness.Soak.SoakRun.RunAsync(PxFunctions.Harness.Soak.SoakOptions.Parse(soakArgs), Progress.Write, CancellationToken.None);
+    Console.WriteLine(soak.ToJsonString());
+    return 0;
+}
+
+Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes] | lifetime [queue-usd-per-10k] [table-usd-per-10k] | intake [webhooks] [concurrency] | queue-scan [hidden-messages ...] | soak [orders] [seconds] [seed]");
 return 2;

@@ -139,7 +139,8 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
     /// <param name="dataPath">Folder for Azurite's data; null keeps everything in memory (tests).</param>
     /// <param name="log">Receives progress lines (install, ports).</param>
     /// <param name="cancellationToken">Stops waiting for the install or the ports.</param>
-    public static async Task<EmbeddedAzurite> StartAsync(string? dataPath, Action<string> log, CancellationToken cancellationToken)
+    /// <param name="ports">Ports to listen on (an emulator started again where clients already point), else free ones.</param>
+    public static async Task<EmbeddedAzurite> StartAsync(string? dataPath, Action<string> log, CancellationToken cancellationToken, (int Blob, int Queue, int Table)? ports = null)
     {
         var root = FindPackageRoot()
             ?? throw new InvalidOperationException(
@@ -172,7 +173,7 @@ public sealed class EmbeddedAzurite : IAsyncDisposable
         // Ports are chosen free but could be taken before Azurite binds them; try again with new ones.
         for (var attempt = 1; ; attempt++)
         {
-            var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
+            var (blob, queue, table) = ports ?? (FreePort(), FreePort(), FreePort());
             var credentials = Credentials();
             var process = StartProcess(entry, guard, dataPath, credentials, blob, queue, table);
             var azurite = new EmbeddedAzurite(process, credentials, blob, queue, table);

@@ -1,7 +1,6 @@
 using System.Text;
 using PxFunctions.Channels.Acs;
 using PxFunctions.Channels.Dispatch;
-using PxFunctions.Tests.Infrastructure;
 
 namespace PxFunctions.Tests.Channels;
 
@@ -10,7 +9,7 @@ public sealed class AcsClientTests : IAsyncLifetime
 {
     private AcsDouble _acs = null!;
 
-    public async ValueTask InitializeAsync() => _acs = await AcsDouble.StartAsync();
+    public async ValueTask InitializeAsync() => _acs = await AcsDouble.StartAsync(TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync() => await _acs.DisposeAsync();
 

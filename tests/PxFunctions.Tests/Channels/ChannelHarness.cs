@@ -35,7 +35,7 @@ public sealed class ChannelHarness : IAsyncDisposable
     public static async Task<ChannelHarness> StartAsync(
         StorageFixture storage, DateTimeOffset now, bool dispatcher = false, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var acs = await AcsDouble.StartAsync();
+        var acs = await AcsDouble.StartAsync(TestContext.Current.CancellationToken);
         var clock = new FakeTimeProvider(now);
         var values = new Dictionary<string, string?>
         {

@@ -42,7 +42,7 @@ public sealed class CrashRecoveryTests(StorageFixture storage, ITestOutputHelper
     [Fact]
     public async Task FiftyJourneys_AppKilledAtRandomMoments_EveryJourneyEnds_EachMessageDeliveredOnce()
     {
-        await using var acs = await AcsDouble.StartAsync();
+        await using var acs = await AcsDouble.StartAsync(TestContext.Current.CancellationToken);
         var prefix = StorageFixture.NewPrefix();
         var seed = Environment.TickCount;
         var random = new Random(seed);

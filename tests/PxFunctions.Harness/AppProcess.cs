@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace PxFunctions.Tests.Infrastructure;
+namespace PxFunctions.Harness;
 
 /// <summary>The built app (the executable the deploy package ships) run as a separate process.</summary>
 public sealed class AppProcess : IDisposable
@@ -79,6 +79,16 @@ public sealed class AppProcess : IDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code of the app runs.</summary>
+    public void Kill()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: false);
+            Process.WaitForExit(10_000);
         }
     }
 

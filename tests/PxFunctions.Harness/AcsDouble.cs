@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Acs;
 
-namespace PxFunctions.Tests.Infrastructure;
+namespace PxFunctions.Harness;
 
 /// <summary>
 /// Azure Communication Services as its REST contract describes it, on a loopback port: <c>POST /sms</c> (202 with a
@@ -20,7 +20,9 @@ namespace PxFunctions.Tests.Infrastructure;
 /// deliver nothing new), <c>POST /emails:send</c> (202 + Operation-Location) and <c>GET /emails/operations/{id}</c>.
 /// Every request must carry the HMAC-SHA256 signature ACS checks (x-ms-date, x-ms-content-sha256 of the exact body,
 /// signed <c>METHOD\npath?query\ndate;host;hash</c>); a bad one is a 401. Failures can be queued: 429 with
-/// Retry-After, 503, or a failed recipient inside a 202.
+/// Retry-After, 503, or a failed recipient inside a 202; or drawn at random (<see cref="Faults"/>: throttling and
+/// server errors at given rates); and the whole service can stall (<see cref="StallFor"/>: requests wait, as on a
+/// hung connection, until the stall ends or the caller gives up).
 /// </summary>
 public sealed class AcsDouble : IAsyncDisposable
 {
@@ -36,8 +38,20 @@ public sealed class AcsDouble : IAsyncDisposable
     /// <summary>Per-recipient failures to answer next inside a 202 (400 = bad number, 503 = try again).</summary>
     public ConcurrentQueue<int> NextRecipientStatuses { get; } = new();
 
-    /// <summary>Every SMS really delivered (once per repeatability id).</summary>
-    public ConcurrentQueue<(string To, string Message, string MessageId, string? Tag)> Sms { get; } = new();
+    /// <summary>Every SMS really delivered (once per repeatability id), and when.</summary>
+    public ConcurrentQueue<(string To, string Message, string MessageId, string? Tag, DateTimeOffset At)> Sms { get; } = new();
+
+    /// <summary>Random failures of whole requests: a share answered 429 (Retry-After: 1), a share 500/503.</summary>
+    public AcsFaults? Faults { get; set; }
+
+    /// <summary>Requests answered with 429 or 5xx so far (queued or random).</summary>
+    public int Refused => _refused;
+
+    private int _refused;
+    private long _stalledUntilTicks;
+
+    /// <summary>From now, every request waits until <paramref name="duration"/> has passed (or its caller hangs up).</summary>
+    public void StallFor(TimeSpan duration) => Interlocked.Exchange(ref _stalledUntilTicks, (DateTimeOffset.UtcNow + duration).UtcTicks);
 
     /// <summary>Every email really accepted, with its operation id and the request body.</summary>
     public ConcurrentQueue<(string OperationId, JsonObject Body)> Emails { get; } = new();
@@ -55,7 +69,7 @@ public sealed class AcsDouble : IAsyncDisposable
 
     public string ConnectionString => $"endpoint={Endpoint};accesskey={Convert.ToBase64String(Key)}";
 
-    public static async Task<AcsDouble> StartAsync()
+    public static async Task<AcsDouble> StartAsync(CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -65,13 +79,15 @@ public sealed class AcsDouble : IAsyncDisposable
         app.MapPost("/sms", (Delegate)double_.SmsAsync);
         app.MapPost("/emails:send", (Delegate)double_.EmailAsync);
         app.MapGet("/emails/operations/{id}", double_.OperationAsync);
-        await app.StartAsync(TestContext.Current.CancellationToken);
+        await app.StartAsync(cancellationToken);
         double_.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First() + "/");
         return double_;
     }
 
     private async Task<IResult> SmsAsync(HttpContext context)
     {
+        // A text counts as reaching ACS when its request arrives, however long the service then takes to answer.
+        var arrived = DateTimeOffset.UtcNow;
         var (body, refusal) = await AuthenticateAsync(context);
         if (refusal is not null)
         {
@@ -83,10 +99,9 @@ public sealed class AcsDouble : IAsyncDisposable
             return Error(400, "InvalidApiVersion", "Unsupported api-version.");
         }
 
-        if (NextStatuses.TryDequeue(out var status))
+        if (await RefusalAsync(context) is { } failure)
         {
-            context.Response.Headers.RetryAfter = "1";
-            return Error(status, status == 429 ? "TooManyRequests" : "ServiceUnavailable", "Try again later.");
+            return failure;
         }
 
         var request = JsonNode.Parse(body) as JsonObject;
@@ -129,7 +144,7 @@ public sealed class AcsDouble : IAsyncDisposable
                 _repeatable[id] = (firstSent!, result);
             }
 
-            Sms.Enqueue((to, (string)request["message"]!, messageId, (string?)request["smsSendOptions"]?["tag"]));
+            Sms.Enqueue((to, (string)request["message"]!, messageId, (string?)request["smsSendOptions"]?["tag"], arrived));
             results.Add(result.DeepClone());
         }
 
@@ -144,10 +159,9 @@ public sealed class AcsDouble : IAsyncDisposable
             return refusal;
         }
 
-        if (NextStatuses.TryDequeue(out var status))
+        if (await RefusalAsync(context) is { } failure)
         {
-            context.Response.Headers.RetryAfter = "1";
-            return Error(status, status == 429 ? "TooManyRequests" : "ServiceUnavailable", "Try again later.");
+            return failure;
         }
 
         var request = JsonNode.Parse(body) as JsonObject;
@@ -188,6 +202,34 @@ public sealed class AcsDouble : IAsyncDisposable
         return Results.Json(new { id, status = "Succeeded" });
     }
 
+    /// <summary>A stall, then a queued or random whole-request failure, if any is due.</summary>
+    private async Task<IResult?> RefusalAsync(HttpContext context)
+    {
+        var stalledUntil = new DateTimeOffset(Interlocked.Read(ref _stalledUntilTicks), TimeSpan.Zero);
+        if (stalledUntil > DateTimeOffset.UtcNow)
+        {
+            try
+            {
+                await Task.Delay(stalledUntil - DateTimeOffset.UtcNow, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The caller gave up on the hung request: it never reached the service.
+                return Results.Empty;
+            }
+        }
+
+        var status = NextStatuses.TryDequeue(out var queued) ? queued : Faults?.Draw() ?? 0;
+        if (status == 0)
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref _refused);
+        context.Response.Headers.RetryAfter = "1";
+        return Error(status, status == 429 ? "TooManyRequests" : "ServiceUnavailable", "Try again later.");
+    }
+
     /// <summary>Checks the request exactly as ACS does; returns the body, or a 401 when the signature is wrong.</summary>
     private async Task<(byte[] Body, IResult? Refusal)> AuthenticateAsync(HttpContext context)
     {
@@ -221,5 +263,23 @@ public sealed class AcsDouble : IAsyncDisposable
     {
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
+    }
+}
+
+/// <summary>Shares of requests refused at random: <paramref name="throttled"/> with 429, <paramref name="failed"/> with 503 or 500.</summary>
+public sealed class AcsFaults(double throttled, double failed, int seed)
+{
+    private readonly Random _random = new(seed);
+
+    /// <summary>0 to let the request through, else the status to answer.</summary>
+    public int Draw()
+    {
+        double roll;
+        lock (_random)
+        {
+            roll = _random.NextDouble();
+        }
+
+        return roll < throttled ? 429 : roll < throttled + failed ? (roll < throttled + failed / 2 ? 503 : 500) : 0;
     }
 }
