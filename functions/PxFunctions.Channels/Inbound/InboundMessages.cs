@@ -69,12 +69,20 @@ public sealed class InboundSmsHandler(
         switch (intent)
         {
             case KeywordIntent.OptOut:
-                var wasOut = (await consent.GetAsync(ContactChannel.Sms, number, cancellationToken)).OptedOut;
-                await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, number, ConsentAction.OptedOut, receivedAt, "sms reply", text, "sms:" + messageId), cancellationToken);
-                if (!wasOut)
+                // One confirmation, and then nothing (FCC 2025: a single confirmation text is allowed). It is decided
+                // and written down before the opt-out is recorded: a redelivery of this STOP (after a crash, or a
+                // send that failed for now) finds it and sends it, though the number is out by then.
+                var confirmationId = "optout:" + messageId;
+                var confirmation = await log.GetAsync("a:" + number, confirmationId, cancellationToken);
+                if (confirmation is null && !(await consent.GetAsync(ContactChannel.Sms, number, cancellationToken)).OptedOut)
                 {
-                    // One confirmation, and then nothing (FCC 2025: a single confirmation text is allowed).
-                    await ReplyAsync(number, $"{settings.Brand.Name}: you are unsubscribed and will get no more texts. Reply START to resubscribe.", "optout:" + messageId, cancellationToken);
+                    confirmation = await log.GetOrAddAsync(Reply(number, OptOutConfirmation, confirmationId), cancellationToken);
+                }
+
+                await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, number, ConsentAction.OptedOut, receivedAt, "sms reply", text, "sms:" + messageId), cancellationToken);
+                if (confirmation is not null)
+                {
+                    await DeliverAsync(confirmation, OptOutConfirmation, cancellationToken);
                 }
 
                 return new InboundOutcome(InboundOutcome.OptedOut);
@@ -90,12 +98,18 @@ public sealed class InboundSmsHandler(
         }
     }
 
+    private string OptOutConfirmation => $"{settings.Brand.Name}: you are unsubscribed and will get no more texts. Reply START to resubscribe.";
+
+    private MessageRecord Reply(string number, string text, string effectId) =>
+        new() { CustomerKey = "a:" + number, EffectId = effectId, InstanceId = "", Status = MessageStatus.Queued, Kind = "keyword", Class = "service", Channel = "sms", To = number, Preview = text, CreatedAt = time.GetUtcNow() };
+
     /// <summary>The keyword answer goes straight to the channel (consent checks would stop the opt-out confirmation), once.</summary>
-    private async Task ReplyAsync(string number, string text, string effectId, CancellationToken cancellationToken)
+    private async Task ReplyAsync(string number, string text, string effectId, CancellationToken cancellationToken) =>
+        await DeliverAsync(await log.GetOrAddAsync(Reply(number, text, effectId), cancellationToken), text, cancellationToken);
+
+    private async Task DeliverAsync(MessageRecord record, string text, CancellationToken cancellationToken)
     {
-        var record = await log.GetOrAddAsync(
-            new MessageRecord { CustomerKey = "a:" + number, EffectId = effectId, InstanceId = "", Status = MessageStatus.Queued, Kind = "keyword", Class = "service", Channel = "sms", To = number, Preview = text, CreatedAt = time.GetUtcNow() },
-            cancellationToken);
+        var (number, effectId) = (record.To!, record.EffectId);
         if (record.IsFinal)
         {
             return;

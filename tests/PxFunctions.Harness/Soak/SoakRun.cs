@@ -543,17 +543,24 @@ public static class SoakRun
         Welcome,
         Question,
         Thanks,
+        StopConfirmation,
         Other,
     }
 
     private static Text KindOf(string message) =>
-        !message.StartsWith(TextMark, StringComparison.Ordinal) ? Text.Other
+        message.Contains("you are unsubscribed", StringComparison.Ordinal) ? Text.StopConfirmation
+        : !message.StartsWith(TextMark, StringComparison.Ordinal) ? Text.Other
         : message.StartsWith(TextMark + " welcome", StringComparison.Ordinal) ? Text.Welcome
         : message.StartsWith(TextMark + " question", StringComparison.Ordinal) ? Text.Question
         : Text.Thanks;
 
-    /// <summary>What each customer must get in the run: every journey text, or (after a STOP) the welcome; none at night.</summary>
-    private static Text[] Expected(Customer c) => c.Night ? [] : c.Stops ? [Text.Welcome] : [Text.Welcome, Text.Question, Text.Thanks];
+    /// <summary>
+    /// What each customer must get in the run: every journey text; or the welcome and the one confirmation of their
+    /// STOP; none at night.
+    /// </summary>
+    private static Text[] Expected(Customer c) => c.Night ? [] : c.Stops ? [Text.Welcome, Text.StopConfirmation] : [Text.Welcome, Text.Question, Text.Thanks];
+
+    private static bool IsJourneyText(Text kind) => kind is Text.Welcome or Text.Question or Text.Thanks;
 
     private static bool Complete(List<Customer> customers, AcsDouble acs, ConcurrentDictionary<int, DateTimeOffset> stopAccepted)
     {
@@ -578,17 +585,19 @@ public static class SoakRun
             duplicated += mine.GroupBy(t => KindOf(t.Message)).Sum(g => g.Count() - 1);
             if (stopAccepted.TryGetValue(c.Index, out var stoppedAt))
             {
-                afterStop += mine.Count(t => t.At > stoppedAt);
+                afterStop += mine.Count(t => IsJourneyText(KindOf(t.Message)) && t.At > stoppedAt);
             }
 
+            // Quiet hours hold what a journey starts; the answer to the customer's own STOP goes at once.
             var zone = TimeZoneInfo.FindSystemTimeZoneById(c.Zone);
-            inQuietHours += mine.Count(t => quietHours.NextAllowed(t.At, zone, "US-" + c.Province) > t.At);
+            inQuietHours += mine.Count(t => IsJourneyText(KindOf(t.Message)) && quietHours.NextAllowed(t.At, zone, "US-" + c.Province) > t.At);
             heldAtNight += c.Night && mine.Count == 0 ? 1 : 0;
             answered += c.Replies && mine.Any(t => t.Message.EndsWith("for your answer", StringComparison.Ordinal)) ? 1 : 0;
         }
 
-        var journeyTexts = texts.Where(t => KindOf(t.Message) != Text.Other).ToList();
-        var span = journeyTexts.Count > 1 ? (journeyTexts.Max(t => t.At) - journeyTexts.Min(t => t.At)).TotalSeconds : 0;
+        var soakTexts = texts.Where(t => KindOf(t.Message) != Text.Other).ToList();
+        var confirmations = soakTexts.Count(t => KindOf(t.Message) == Text.StopConfirmation);
+        var span = soakTexts.Count > 1 ? (soakTexts.Max(t => t.At) - soakTexts.Min(t => t.At)).TotalSeconds : 0;
         return new JsonObject
         {
             ["benchmark"] = "soak",
@@ -600,7 +609,7 @@ public static class SoakRun
             ["webhook_posts"] = posts.WebhookPosts,
             ["journeys_started"] = started,
             ["messages_expected"] = expected,
-            ["messages_delivered"] = journeyTexts.Count,
+            ["messages_delivered"] = soakTexts.Count,
             ["lost"] = lost,
             ["duplicated"] = duplicated,
             ["sent_after_stop"] = afterStop,
@@ -610,7 +619,8 @@ public static class SoakRun
             ["replies_answered"] = answered,
             ["night_customers_held"] = heldAtNight,
             ["night_customers"] = customers.Count(c => c.Night),
-            ["other_texts"] = texts.Length - journeyTexts.Count,
+            ["stop_confirmations"] = confirmations,
+            ["other_texts"] = texts.Length - soakTexts.Count,
             ["event_posts"] = posts.EventPosts,
             ["faults"] = new JsonObject
             {
@@ -620,7 +630,7 @@ public static class SoakRun
                 ["acs_refused"] = acs.Refused,
             },
             ["webhooks_per_s"] = Math.Round(posts.WebhooksAccepted / (options.Seconds * 0.6), 2),
-            ["texts_per_s"] = span > 0 ? Math.Round(journeyTexts.Count / span, 2) : 0,
+            ["texts_per_s"] = span > 0 ? Math.Round(soakTexts.Count / span, 2) : 0,
             ["elapsed_s"] = Math.Round(elapsed.TotalSeconds, 1),
             ["settings"] = new JsonObject
             {

@@ -198,6 +198,26 @@ public sealed class MessageSenderTests(StorageFixture storage)
     }
 
     [Fact]
+    public async Task Stop_WhoseConfirmationFailsForNow_IsConfirmedOnceWhenRedelivered()
+    {
+        // Found by the fault soak: the opt-out was recorded, the confirmation's send failed (or the process died), and the
+        // redelivered STOP saw a number already out, so the one confirmation never went.
+        await using var h = await ChannelHarness.StartAsync(storage, Midday);
+        await h.GrantAsync(ContactChannel.Sms, Phone, ConsentAction.MarketingGranted);
+        h.Acs.NextRecipientStatuses.Enqueue(503);
+
+        await Assert.ThrowsAsync<TransientSendException>(() => h.Inbound.HandleAsync(Phone, "STOP", "in-1", Midday, None));
+        Assert.True((await h.Consent.GetAsync(ContactChannel.Sms, Phone, None)).OptedOut);
+        Assert.Empty(h.Acs.Sms);
+
+        await h.Inbound.HandleAsync(Phone, "STOP", "in-1", Midday, None);
+        await h.Inbound.HandleAsync(Phone, "STOP", "in-1", Midday, None);
+        await h.Inbound.HandleAsync(Phone, "stop", "in-2", Midday, None);
+
+        Assert.Contains("you are unsubscribed", Assert.Single(h.Acs.Sms).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_AnswersWithTheBrandsHelpText_AndReplyMentioningStopIsNotAnOptOut()
     {
         await using var h = await ChannelHarness.StartAsync(storage, Midday);
