@@ -127,7 +127,7 @@ public static class SoakRun
             log($"{customers.Count(c => !c.Night)} customers in their texting hours, {customers.Count(c => c.Night)} in their quiet hours ({string.Join(", ", customers.Select(c => c.Zone).Distinct())})");
 
             var stopAccepted = new ConcurrentDictionary<int, DateTimeOffset>();
-            var repliesAccepted = new ConcurrentDictionary<int, bool>();
+            var repliesAccepted = new ConcurrentDictionary<int, DateTimeOffset>();
             using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var clock = Stopwatch.StartNew();
 
@@ -187,7 +187,25 @@ public static class SoakRun
                 started += response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted ? 1 : 0;
             }
 
-            return Report(options, customers, acs, faults, posts, stopAccepted, repliesAccepted, started, clock.Elapsed);
+            var report = Report(options, customers, acs, faults, posts, stopAccepted, repliesAccepted, started, clock.Elapsed);
+            if (report["replies_not_applied"] is JsonArray { Count: > 0 } unapplied)
+            {
+                // Keep what the engine recorded of each such journey, to see why.
+                var evidence = Path.Combine(Path.GetTempPath(), $"px-soak-{options.Seed}-unapplied.json");
+                var histories = new JsonObject();
+                foreach (var index in unapplied.Select(u => (int)u!["customer"]!))
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, $"/runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(customers[index].InstanceId)}?showHistory=true&showHistoryOutput=true");
+                    request.Headers.Add("x-functions-key", adminKey);
+                    using var response = await http.SendAsync(request, cancellationToken);
+                    histories[customers[index].InstanceId] = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                }
+
+                await File.WriteAllTextAsync(evidence, histories.ToJsonString(), cancellationToken);
+                log($"histories of the journeys that did not take an accepted answer: {evidence}");
+            }
+
+            return report;
         }
         finally
         {
@@ -363,7 +381,7 @@ public static class SoakRun
     /// <summary>The customers' side: answer "5" once the question arrives; text STOP once the welcome arrives.</summary>
     private static async Task CustomersReplyAsync(
         List<Customer> customers, AcsDouble acs, HttpClient http, string secret, Counters posts,
-        ConcurrentDictionary<int, DateTimeOffset> stopAccepted, ConcurrentDictionary<int, bool> repliesAccepted, CancellationToken cancellationToken)
+        ConcurrentDictionary<int, DateTimeOffset> stopAccepted, ConcurrentDictionary<int, DateTimeOffset> repliesAccepted, CancellationToken cancellationToken)
     {
         var byPhone = customers.ToDictionary(c => c.Phone, StringComparer.Ordinal);
         var handled = new HashSet<int>();
@@ -393,7 +411,15 @@ public static class SoakRun
                     else if (c.Replies && text.Message.StartsWith(TextMark + " question", StringComparison.Ordinal))
                     {
                         handled.Add(c.Index);
-                        inFlight.Add(Task.Run(async () => repliesAccepted[c.Index] = await PostEventAsync(c, "5", http, secret, posts, cancellationToken), CancellationToken.None));
+                        inFlight.Add(Task.Run(
+                            async () =>
+                            {
+                                if (await PostEventAsync(c, "5", http, secret, posts, cancellationToken))
+                                {
+                                    repliesAccepted[c.Index] = DateTimeOffset.UtcNow;
+                                }
+                            },
+                            CancellationToken.None));
                     }
                 }
 
@@ -571,12 +597,13 @@ public static class SoakRun
 
     private static JsonObject Report(
         SoakOptions options, List<Customer> customers, AcsDouble acs, Faults faults, Counters posts,
-        ConcurrentDictionary<int, DateTimeOffset> stopAccepted, ConcurrentDictionary<int, bool> repliesAccepted, int started, TimeSpan elapsed)
+        ConcurrentDictionary<int, DateTimeOffset> stopAccepted, ConcurrentDictionary<int, DateTimeOffset> repliesAccepted, int started, TimeSpan elapsed)
     {
         var quietHours = new QuietHours();
         var texts = acs.Sms.ToArray();
         var byPhone = texts.ToLookup(t => t.To, StringComparer.Ordinal);
         int expected = 0, lost = 0, duplicated = 0, afterStop = 0, inQuietHours = 0, heldAtNight = 0, answered = 0;
+        var unapplied = new JsonArray();
         foreach (var c in customers)
         {
             var mine = byPhone[c.Phone].Where(t => KindOf(t.Message) != Text.Other).ToList();
@@ -592,7 +619,19 @@ public static class SoakRun
             var zone = TimeZoneInfo.FindSystemTimeZoneById(c.Zone);
             inQuietHours += mine.Count(t => IsJourneyText(KindOf(t.Message)) && quietHours.NextAllowed(t.At, zone, "US-" + c.Province) > t.At);
             heldAtNight += c.Night && mine.Count == 0 ? 1 : 0;
-            answered += c.Replies && mine.Any(t => t.Message.EndsWith("for your answer", StringComparison.Ordinal)) ? 1 : 0;
+            var applied = mine.Any(t => t.Message.EndsWith("for your answer", StringComparison.Ordinal));
+            answered += c.Replies && applied ? 1 : 0;
+            if (repliesAccepted.TryGetValue(c.Index, out var repliedAt) && !applied && mine.FirstOrDefault(t => KindOf(t.Message) == Text.Question) is { Message: not null } question)
+            {
+                // An answer the app accepted that the journey did not take: when, against the question and the thanks.
+                var thanks = mine.FirstOrDefault(t => KindOf(t.Message) == Text.Thanks);
+                unapplied.Add(new JsonObject
+                {
+                    ["customer"] = c.Index,
+                    ["reply_accepted_after_question_ms"] = Math.Round((repliedAt - question.At).TotalMilliseconds),
+                    ["thanks_after_question_ms"] = thanks.Message is null ? null : Math.Round((thanks.At - question.At).TotalMilliseconds),
+                });
+            }
         }
 
         var soakTexts = texts.Where(t => KindOf(t.Message) != Text.Other).ToList();
@@ -615,8 +654,9 @@ public static class SoakRun
             ["sent_after_stop"] = afterStop,
             ["sent_in_quiet_hours"] = inQuietHours,
             ["stops_accepted"] = stopAccepted.Count,
-            ["replies_accepted"] = repliesAccepted.Count(r => r.Value),
+            ["replies_accepted"] = repliesAccepted.Count,
             ["replies_answered"] = answered,
+            ["replies_not_applied"] = unapplied,
             ["night_customers_held"] = heldAtNight,
             ["night_customers"] = customers.Count(c => c.Night),
             ["stop_confirmations"] = confirmations,
