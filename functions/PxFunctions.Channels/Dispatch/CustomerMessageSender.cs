@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Links;
-using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Journeys.Durable;
 

@@ -163,15 +163,18 @@ public static class JourneySimulator
             var message = MessageRenderer.Render(definition, order, input, text);
             var requested = now;
             var (status, channel, reason, goesAt) = rules is null ? Unchecked(message, now) : await DecideAsync(rules, message, requested);
+
+            // A suppressed message shows what it would have said on the first channel it has content for.
+            var shown = channel ?? (rules is null ? null : message.Channels.FirstOrDefault(c => c == "sms" ? message.Sms is not null : message.Email is not null));
             timeline.Add(Entry("message", message.Stage ?? state?.Stage, message.Step) with
             {
                 At = goesAt,
                 Offset = XmlConvert.ToString(goesAt - start),
                 Channel = channel ?? "none",
                 Class = message.Class,
-                Text = channel == "email" ? message.Email?.Text : channel == "sms" ? message.Sms?.Text : null,
-                Subject = channel == "email" ? message.Email?.Subject : null,
-                Segments = channel == "sms" ? message.Sms?.Segments : null,
+                Text = shown == "email" ? message.Email?.Text : shown == "sms" ? message.Sms?.Text : null,
+                Subject = shown == "email" ? message.Email?.Subject : null,
+                Segments = shown == "sms" ? message.Sms?.Segments : null,
                 Detail = rules is null && channel is null ? "no channel: the customer has no phone or email for " + string.Join("/", message.Channels) : message.Kind.ToString().ToLowerInvariant(),
                 RequestedAt = rules is null ? null : requested,
                 Status = rules is null ? null : status,
@@ -200,8 +203,12 @@ public static class JourneySimulator
                 var verdict = await checks.Dispatch.DecideAsync(new PreviewedSend(message, requested, now, checks.Consent, delivered), cancellationToken);
                 if (verdict is not { Status: SendStatus.Held, HeldUntil: { } until })
                 {
-                    var why = holds.Append(verdict.Reason).OfType<string>().ToList();
-                    return (verdict.Status == SendStatus.Sent ? "sent" : "suppressed", verdict.Channel, why.Count == 0 ? null : string.Join("; then ", why), now);
+                    if (verdict.Reason is { } why)
+                    {
+                        holds.Add(why);
+                    }
+
+                    return (verdict.Status == SendStatus.Sent ? "sent" : "suppressed", verdict.Channel, holds.Count == 0 ? null : string.Join("; then ", holds), now);
                 }
 
                 var reason = verdict.Reason ?? "held";
@@ -216,7 +223,9 @@ public static class JourneySimulator
                     return ("held", verdict.Channel, string.Join("; then ", holds), until);
                 }
 
-                now = until > now ? until : now;
+                // Asked again at the hold's end; a cap counts a send still at the very end of its window, so a hold that
+                // ends now is asked again after the orchestration's timer margin, as live.
+                now = until > now ? until : now + OwnershipJourney.TimerMargin;
                 if (attempt >= MaxHolds)
                 {
                     // As live: the journey goes on without it; the message stays held in the log.

@@ -9,23 +9,23 @@ namespace PxFunctions.Tests.Journeys;
 /// </summary>
 public sealed class ExampleJourneySimulationTests
 {
-    private static SimulationResult Simulate(string id, JsonObject order, ScriptedReply[] replies, ScriptedEvent[] events, string start = "2026-03-03T10:00:00Z")
+    private static Task<SimulationResult> SimulateAsync(string id, JsonObject order, ScriptedReply[] replies, ScriptedEvent[] events, string start = "2026-03-03T10:00:00Z")
     {
         var definition = Samples.Example(id);
-        return JourneySimulator.Run(definition, 1, SimulationRequest.WithProduct(order, definition), replies, events, Samples.At(start), TimeSpan.FromDays(400));
+        return JourneySimulator.RunAsync(definition, 1, SimulationRequest.WithProduct(order, definition), replies, events, Samples.At(start), TimeSpan.FromDays(400), Samples.Rules());
     }
 
     private static List<TimelineEntry> Messages(SimulationResult result) => result.Timeline.Where(e => e.Kind == "message").ToList();
 
     [Fact]
-    public void Observer_SeesEveryTransition_TheSendsTheTimelineShows()
+    public async Task Observer_SeesEveryTransition_TheSendsTheTimelineShows()
     {
         var definition = Samples.Example("skincare-serum");
         var sends = 0;
         var timers = 0;
-        var result = JourneySimulator.Run(
+        var result = await JourneySimulator.RunAsync(
             definition, 1, SimulationRequest.WithProduct(Samples.Order(), definition), [], [new ScriptedEvent("delivered", TimeSpan.FromDays(2), null)],
-            Samples.At("2026-03-03T10:00:00Z"), TimeSpan.FromDays(400),
+            Samples.At("2026-03-03T10:00:00Z"), TimeSpan.FromDays(400), Samples.Rules(),
             (e, transition) =>
             {
                 sends += transition.Effects.OfType<PxFunctions.Journeys.Interpreter.SendToCustomer>().Count();
@@ -40,9 +40,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SkincareSerum_HappyCustomer_WelcomeTipsCheckInReviewReplenishReorder()
+    public async Task SkincareSerum_HappyCustomer_WelcomeTipsCheckInReviewReplenishReorder()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "skincare-serum",
             Samples.Order(),
             [new ScriptedReply("5 stars!", "results-check", TimeSpan.FromHours(2), null)],
@@ -75,9 +75,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SkincareSerum_NoDeliveryReport_FallsBackAfterFiveDays_UnhappyCustomerGetsAPerson()
+    public async Task SkincareSerum_NoDeliveryReport_FallsBackAfterFiveDays_UnhappyCustomerGetsAPerson()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "skincare-serum",
             Samples.Order(),
             [new ScriptedReply("2", "results-check", TimeSpan.FromHours(1), null)],
@@ -94,9 +94,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SkincareSerum_QuestionInsteadOfAnswer_GetsTheFaqAndTheCheckInStillWaits()
+    public async Task SkincareSerum_QuestionInsteadOfAnswer_GetsTheFaqAndTheCheckInStillWaits()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "skincare-serum",
             Samples.Order(),
             [new ScriptedReply("is it ok when pregnant?", "results-check", TimeSpan.FromMinutes(10), null)],
@@ -110,9 +110,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void CoffeeMachine_French_LeakHandoffWarrantyDescalesThenAccessoryOffer()
+    public async Task CoffeeMachine_French_LeakHandoffWarrantyDescalesThenAccessoryOffer()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "coffee-machine",
             Samples.Order(locale: "fr-FR", timeZone: "Europe/Paris"),
             [
@@ -142,9 +142,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SupplementSubscription_LowEnergyAndPrice_SaveFlowOffersADiscountAndWinsThemBack()
+    public async Task SupplementSubscription_LowEnergyAndPrice_SaveFlowOffersADiscountAndWinsThemBack()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "supplement-subscription",
             Samples.Order(phone: null),
             [
@@ -169,9 +169,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SupplementSubscription_Refunded_ExitsWherever()
+    public async Task SupplementSubscription_Refunded_ExitsWherever()
     {
-        var result = Simulate("supplement-subscription", Samples.Order(), [], [new ScriptedEvent("refunded", TimeSpan.FromDays(3), null)]);
+        var result = await SimulateAsync("supplement-subscription", Samples.Order(), [], [new ScriptedEvent("refunded", TimeSpan.FromDays(3), null)]);
 
         Assert.Single(Messages(result));
         Assert.Equal("refunded", result.Outcome);
