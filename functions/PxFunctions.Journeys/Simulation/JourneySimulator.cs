@@ -180,9 +180,9 @@ public static class JourneySimulator
                 Status = rules is null ? null : status,
                 Reason = reason,
             });
-            if (status == "sent")
+            if (status == "sent" && channel is not null)
             {
-                delivered.Add(new SimulatedDelivery(message.Kind, message.Class, channel!, now));
+                delivered.Add(new SimulatedDelivery(message.Kind, message.Class, channel, now));
             }
 
             // A scripted answer to this question arrives some time after the customer got it.

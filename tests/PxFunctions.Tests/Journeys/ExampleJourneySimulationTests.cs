@@ -51,13 +51,15 @@ public sealed class ExampleJourneySimulationTests
         var messages = Messages(result);
         Assert.Equal(
             [
-                ("2026-03-05T10:00:00Z", "welcome", "Unboxing"),
-                ("2026-03-08T10:00:00Z", "usage-tips", "Usage"),
+                // Delivered at 05:00 in New York: the welcome waits for quiet hours to end at 08:00 (EST, UTC-5).
+                ("2026-03-05T13:00:00Z", "welcome", "Unboxing"),
+                // Three days after delivery is 06:00 (EDT from 8 March): the tips wait for 08:00 too.
+                ("2026-03-08T12:00:00Z", "usage-tips", "Usage"),
                 // Day 14 falls at 06:00 in New York; the check-in waits for the 09:00-11:00 window (EDT, UTC-4).
                 ("2026-03-19T13:00:00Z", "results-check", "Usage"),
                 ("2026-03-19T15:00:00Z", "review-ask", "Usage"),
-                // 60 days of supply from delivery, 10 days early.
-                ("2026-04-24T10:00:00Z", "replenish", "Upsell/Renewal"),
+                // 60 days of supply from delivery, 10 days early, at 06:00 in New York: sent at 08:00.
+                ("2026-04-24T12:00:00Z", "replenish", "Upsell/Renewal"),
             ],
             messages.Select(m => (m.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), m.Step!, m.Stage!)));
         Assert.All(messages, m => Assert.Equal("sms", m.Channel));
@@ -84,8 +86,8 @@ public sealed class ExampleJourneySimulationTests
             []);
 
         var messages = Messages(result);
-        // Fulfilled 03-03 10:00Z + 5 days: assumed delivered 03-08 10:00Z.
-        Assert.Equal(Samples.At("2026-03-08T10:00:00Z"), messages[0].At);
+        // Fulfilled 03-03 10:00Z + 5 days: assumed delivered 03-08 10:00Z, 06:00 in New York; the welcome goes at 08:00.
+        Assert.Equal((Samples.At("2026-03-08T10:00:00Z"), Samples.At("2026-03-08T12:00:00Z")), (messages[0].RequestedAt!.Value, messages[0].At));
         var handoff = Assert.Single(result.Timeline, e => e.Kind == "handoff");
         Assert.Equal("open: Low results rating (2) two weeks into the serum", handoff.Detail);
         Assert.Contains(messages, m => m.Step == "care-help" && m.Text == "Sorry it's not working for you yet. One of our skincare team will text you today.");
@@ -106,7 +108,7 @@ public sealed class ExampleJourneySimulationTests
         Assert.StartsWith("Vitamin C is generally considered gentle", faq.Text, StringComparison.Ordinal);
         // Still waiting on the question: no reply within 3 days goes on to the replenishment wait.
         var replenish = Assert.Single(Messages(result), m => m.Step == "replenish");
-        Assert.Equal(Samples.At("2026-04-23T10:00:00Z"), replenish.At);
+        Assert.Equal(Samples.At("2026-04-23T12:00:00Z"), replenish.At);
     }
 
     [Fact]
