@@ -149,7 +149,8 @@ public sealed class SimulatedSendRulesTests
     {
         var definition = Definition();
         var result = await JourneySimulator.RunAsync(
-            definition, 1, SimulationRequest.WithProduct(Order("NY"), definition), [], [], Midday, TimeSpan.FromHours(3), Samples.Rules(cap: new FrequencyCap(2, TimeSpan.FromDays(7))));
+            definition, 1, SimulationRequest.WithProduct(Order("NY"), definition), [], [], Midday, TimeSpan.FromHours(3), Samples.Rules(cap: new FrequencyCap(2, TimeSpan.FromDays(7))),
+            cancellationToken: TestContext.Current.CancellationToken);
 
         var third = Assert.Single(result.Timeline, e => e.Step == "third");
         Assert.Equal(("held", Midday.AddDays(7)), (third.Status, third.At));
