@@ -266,6 +266,7 @@ public sealed class JourneyInterpreterTests
         order["order"]!["fulfilled_at"] = "2026-05-04T09:00:00Z";
         var result = await RunAsync(order, journey: Journey.Replace("trigger: { event: paid,", "trigger: { event: delivered, deliveryFallbackDays: 6,", StringComparison.Ordinal));
 
-        Assert.Equal(Samples.At("2026-05-10T09:00:00Z"), Messages(result)[0].At);
+        // The journey starts six days after fulfilment; 05:00 in New York, so its first text goes at 08:00.
+        Assert.Equal((Samples.At("2026-05-10T09:00:00Z"), Samples.At("2026-05-10T12:00:00Z")), (Messages(result)[0].RequestedAt!.Value, Messages(result)[0].At));
     }
 }
