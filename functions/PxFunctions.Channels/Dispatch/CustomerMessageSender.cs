@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Links;
-using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Journeys.Durable;
 
@@ -23,10 +22,10 @@ public sealed class TransientSendException(string reason) : Exception(reason);
 /// Sends a journey's message to a customer, whatever the journey says only within the rules, checked at send
 /// time, in this order: the message log (a message already sent is not sent again); the instance (nothing from a
 /// terminated journey; not looked at for an order its running journey made moments ago, <see cref="FreshOrder"/>);
-/// consent for the message's class on each channel of its preference (the first allowed channel wins, else it is
-/// suppressed with the reasons); for messages a journey initiates, quiet hours in the recipient's zone (SMS) and the
-/// frequency cap across journeys, which hold the message (the journey waits on a durable timer and asks again),
-/// never drop it. Then it claims the message (a lease, so two workers never both send; a first send claims by adding
+/// then <see cref="SendRules"/>, the decision the journey simulator shows too: consent for the message's class on
+/// each channel of its preference (the first allowed channel wins, else it is suppressed with the reasons); for
+/// messages a journey initiates, quiet hours in the recipient's zone (SMS) and the frequency cap across journeys,
+/// which hold the message (the journey waits on a durable timer and asks again), never drop it. Then it claims the message (a lease, so two workers never both send; a first send claims by adding
 /// its row), sends with an idempotency key derived from the message id, and records the outcome. The message id is
 /// <c>{instance}/m{number}</c>: every retry of the send activity, on any worker, uses the same one. One send reads
 /// the log once (the row and the recent sends for the caps together).
@@ -36,7 +35,7 @@ public sealed class CustomerMessageSender(
     ConsentLedger consent,
     Conversations conversations,
     IMessageChannel channel,
-    QuietHours quietHours,
+    SendRules rules,
     IJourneyInstances instances,
     LinkSigner links,
     DispatchSettings settings,
@@ -59,7 +58,7 @@ public sealed class CustomerMessageSender(
 
         // One read of the log: this message's row if it has one (a retry, a held message) and the customer's recent
         // sends for the caps. A first send then claims by adding its row; a row someone added meanwhile is read.
-        var (existing, recent) = await log.FindWithSentSinceAsync(customerKey, effect.EffectId, CapSince(now), cancellationToken);
+        var (existing, recent) = await log.FindWithSentSinceAsync(customerKey, effect.EffectId, rules.LookBackFrom(now), cancellationToken);
         var record = existing ?? new MessageRecord
         {
             CustomerKey = customerKey,
@@ -134,107 +133,35 @@ public sealed class CustomerMessageSender(
         throw new MessageBusyException(effect.EffectId, time.GetUtcNow() + TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>How far back the caps look: the frequency cap's window, at least the 24 h of a region's marketing cap.</summary>
-    private DateTimeOffset CapSince(DateTimeOffset now) => now - TimeSpan.FromTicks(Math.Max(settings.Cap.Window.Ticks, TimeSpan.FromDays(1).Ticks));
-
     /// <summary>The message's identity: the instance it belongs to and its id (<c>{instance}/m{number}</c>).</summary>
     private sealed record MessageRef(string InstanceId, string EffectId);
 
-    private sealed record Decision(string? Channel, string? Address, string? Suppress, DateTimeOffset? HoldUntil, string? HoldReason);
-
-    private async Task<Decision> DecideAsync(
+    /// <summary>
+    /// Nothing from a terminated journey; otherwise what <see cref="SendRules"/> decide, with consent read from the
+    /// ledger channel by channel and the recent sends from the log read already (or, after a lost race, read again
+    /// only if a cap is looked at).
+    /// </summary>
+    private async Task<SendDecision> DecideAsync(
         MessageRef effect, OutboundMessage message, MessageRecord record, DateTimeOffset now, bool checkInstance, List<MessageRecord>? sent, CancellationToken cancellationToken)
     {
         if (checkInstance && await instances.GetAsync(effect.InstanceId, cancellationToken) is { Status: InstanceStatus.Terminated })
         {
-            return new Decision(null, null, "the journey was terminated", null, null);
+            return SendDecision.Suppressed("the journey was terminated");
         }
 
-        var messageClass = message.Class == "marketing" ? MessageClass.Marketing : MessageClass.Service;
-        var refusals = new List<string>();
-        string? chosen = null;
-        string? address = null;
-        foreach (var name in message.Channels)
-        {
-            var (contact, to, hasContent) = name == "sms"
-                ? (ContactChannel.Sms, message.Customer.Phone, message.Sms is not null)
-                : (ContactChannel.Email, message.Customer.Email, message.Email is not null);
-            if (to is null || !hasContent)
-            {
-                refusals.Add(to is null ? $"no {(name == "sms" ? "phone number" : "email address")}" : $"no {name} content");
-                continue;
-            }
-
-            var refusal = ConsentPolicy.Refusal(await consent.GetAsync(contact, to, cancellationToken), messageClass);
-            if (refusal is null)
-            {
-                (chosen, address) = (name, to);
-                break;
-            }
-
-            refusals.Add(refusal);
-        }
-
-        if (chosen is null)
-        {
-            return new Decision(null, null, "no channel allowed: " + string.Join("; ", refusals), null, null);
-        }
-
-        if (message.Kind != OutboundKind.Journey)
-        {
-            // Answers to the customer (FAQ, agent, confirmations) go at once: they reply to what the customer just wrote.
-            return new Decision(chosen, address, null, null, null);
-        }
-
-        var (until, reason) = await HoldAsync(message, record, chosen, messageClass, now, sent, cancellationToken);
-        if (until is null)
-        {
-            return new Decision(chosen, address, null, null, null);
-        }
-
-        return now - record.CreatedAt > settings.MaxHold
-            ? new Decision(null, null, $"held longer than {settings.MaxHold.TotalDays:0} days ({reason})", null, null)
-            : new Decision(chosen, address, null, until, reason);
+        return await rules.DecideAsync(
+            message,
+            record.CreatedAt,
+            now,
+            async (channel, address, ct) => await consent.GetAsync(channel, address, ct),
+            async ct => (sent ?? await log.SentSinceAsync(record.CustomerKey, rules.LookBackFrom(now), ct))
+                .Where(m => m.EffectId != record.EffectId)
+                .Select(m => new PastSend(m.Kind, m.Class, m.Channel, m.SentAt!.Value))
+                .ToList(),
+            cancellationToken);
     }
 
-    /// <summary>When a journey's message must wait: quiet hours (SMS), the frequency cap, a region's marketing cap.</summary>
-    private async Task<(DateTimeOffset? Until, string? Reason)> HoldAsync(
-        OutboundMessage message, MessageRecord record, string chosen, MessageClass messageClass, DateTimeOffset now, List<MessageRecord>? recent, CancellationToken cancellationToken)
-    {
-        var zone = message.Customer.TimeZone is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var z) ? z : TimeZoneInfo.Utc;
-        var region = message.Customer.Region;
-        if (chosen == "sms")
-        {
-            var allowed = quietHours.NextAllowed(now, zone, region);
-            if (allowed > now)
-            {
-                return (allowed, "quiet hours in the recipient's time zone");
-            }
-        }
-
-        var since = now - settings.Cap.Window;
-        var sent = (recent ?? await log.SentSinceAsync(record.CustomerKey, CapSince(now), cancellationToken))
-            .Where(m => m.Kind == "journey" && m.EffectId != record.EffectId)
-            .ToList();
-        var inWindow = sent.Where(m => m.SentAt >= since).OrderBy(m => m.SentAt).ToList();
-        if (inWindow.Count >= settings.Cap.Messages)
-        {
-            return (inWindow[^settings.Cap.Messages].SentAt!.Value + settings.Cap.Window, $"frequency cap ({settings.Cap.Messages} per {settings.Cap.Window.TotalDays:0} days)");
-        }
-
-        if (chosen == "sms" && messageClass == MessageClass.Marketing && quietHours.For(region).MarketingPer24Hours is { } perDay)
-        {
-            var marketing = sent.Where(m => m.Class == "marketing" && m.Channel == "sms" && m.SentAt >= now - TimeSpan.FromDays(1)).OrderBy(m => m.SentAt).ToList();
-            if (marketing.Count >= perDay)
-            {
-                return (marketing[^perDay].SentAt!.Value + TimeSpan.FromDays(1), $"{region} allows {perDay} marketing texts per 24 hours");
-            }
-        }
-
-        return (null, null);
-    }
-
-    private async Task<MessageRecord> DeliverAsync(MessageRef effect, OutboundMessage message, MessageRecord claimed, Decision decision, CancellationToken cancellationToken)
+    private async Task<MessageRecord> DeliverAsync(MessageRef effect, OutboundMessage message, MessageRecord claimed, SendDecision decision, CancellationToken cancellationToken)
     {
         var key = IdempotencyKey(effect.EffectId);
 

@@ -1,7 +1,10 @@
 namespace PxFunctions.Channels.Dispatch;
 
-/// <summary>The brand, as messages name it: help text for HELP, the postal address CAN-SPAM requires in marketing email.</summary>
-public sealed record BrandSettings(string Name, string HelpText, string? PostalAddress, string? SupportEmail)
+/// <summary>
+/// The brand, as messages name it: help text for HELP, the postal address CAN-SPAM requires in marketing email, and the
+/// store's address for what knows no shop of its own (a simulated order; live orders name their shop).
+/// </summary>
+public sealed record BrandSettings(string Name, string HelpText, string? PostalAddress, string? SupportEmail, Uri? StoreUrl = null)
 {
     public static BrandSettings Default { get; } = new("Our store", "Reply STOP to opt out. For help, contact us.", null, null);
 }

@@ -118,7 +118,35 @@ public sealed class CustomerStore(TableClient customers, TableClient orders)
         foreach (var (shop, orderId) in orderIds)
         {
             await IgnoreMissingAsync(orders.DeleteEntityAsync(OrderKey(shop, orderId), "order", cancellationToken: cancellationToken));
+            await IgnoreMissingAsync(orders.DeleteEntityAsync(OrderKey(shop, orderId), JourneyCheckRow, cancellationToken: cancellationToken));
         }
+    }
+
+    /// <summary>The order index's row for what the last order event that started no journey was checked against.</summary>
+    private const string JourneyCheckRow = "journeys";
+
+    /// <summary>Keeps why an order event started no journey for some line (the latest check replaces the one before).</summary>
+    public Task SaveJourneyCheckAsync(string shop, string orderId, Lifecycle.OrderJourneyCheck check, CancellationToken cancellationToken)
+    {
+        var json = JsonSerializer.Serialize(check, Json);
+        if (json.Length > MaxCheckLength)
+        {
+            // A string property holds 64 KiB: a huge order keeps each line's reason, not every trigger's.
+            json = JsonSerializer.Serialize(check with { Lines = check.Lines.Take(200).Select(l => l with { Journeys = [] }).ToList() }, Json);
+        }
+
+        return orders.UpsertEntityAsync(
+            new TableEntity(OrderKey(shop, orderId), JourneyCheckRow) { ["Check"] = json },
+            TableUpdateMode.Replace,
+            cancellationToken);
+    }
+
+    private const int MaxCheckLength = 30_000;
+
+    public async Task<Lifecycle.OrderJourneyCheck?> GetJourneyCheckAsync(string shop, string orderId, CancellationToken cancellationToken)
+    {
+        var row = await orders.GetEntityIfExistsAsync<TableEntity>(OrderKey(shop, orderId), JourneyCheckRow, cancellationToken: cancellationToken);
+        return row.HasValue && row.Value!.GetString("Check") is { } json ? JsonSerializer.Deserialize<Lifecycle.OrderJourneyCheck>(json, Json) : null;
     }
 
     /// <summary>Finds a customer of a shop by storefront id, email or number (for consent and privacy topics).</summary>

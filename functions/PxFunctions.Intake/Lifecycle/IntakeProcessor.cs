@@ -101,17 +101,63 @@ public sealed class IntakeProcessor(
 
         var started = 0;
         var published = await journeys.LatestAsync(cancellationToken);
+        var checks = new List<LineCheck>();
         foreach (var line in order.LineItems)
         {
-            started += await LineAsync(e.Kind, order, line, profile, published, e.At, cancellationToken) ? 1 : 0;
+            var check = await LineAsync(e.Kind, order, line, profile, published, e.At, cancellationToken);
+            started += check.Created ? 1 : 0;
+            checks.Add(check.Line);
         }
 
+        await KeepCheckAsync(order, e.Kind, e.At, checks, cancellationToken);
         return $"order {e.Kind.ToString().ToLowerInvariant()}: {started} journey(s) started";
     }
 
-    /// <summary>Starts the line's journey if this event is its trigger; reports a reorder to an earlier journey for the product.</summary>
-    private async Task<bool> LineAsync(OrderEventKind kind, StoreOrder order, StoreLineItem line, CustomerProfile profile, IReadOnlyList<(JourneyDefinition Definition, int Version)> published, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// When a line started no journey, says why: logged with ids only, and kept on the order (what each published
+    /// journey's trigger was checked against) for the admin order view. Nothing is written when every line has its journey.
+    /// </summary>
+    private async Task KeepCheckAsync(StoreOrder order, OrderEventKind kind, DateTimeOffset at, List<LineCheck> lines, CancellationToken cancellationToken)
     {
+        var idle = lines.Where(l => l.Started is null).ToList();
+        if (idle.Count == 0 || kind == OrderEventKind.Updated)
+        {
+            // An update never starts a journey: the events that can have said why already.
+            return;
+        }
+
+        var check = new OrderJourneyCheck(at, kind.ToString().ToLowerInvariant(), lines);
+        await customers.SaveJourneyCheckAsync(order.Shop, order.OrderId, check, cancellationToken);
+        foreach (var line in idle)
+        {
+            logger.LogInformation("Order {OrderId} of {Shop}, line {LineItemId}: no journey started on {Event}: {Reason}", order.OrderId, order.Shop, line.LineItemId, check.Event, line.Reason);
+        }
+    }
+
+    /// <summary>A line's check, and whether this event created its journey's instance.</summary>
+    private sealed record LineOutcome(LineCheck Line, bool Created);
+
+    /// <summary>
+    /// Starts the line's journey if this event is its trigger; reports a reorder to an earlier journey for the product.
+    /// Says what was checked: each published journey's trigger against the line, and why none started.
+    /// </summary>
+    private async Task<LineOutcome> LineAsync(OrderEventKind kind, StoreOrder order, StoreLineItem line, CustomerProfile profile, IReadOnlyList<(JourneyDefinition Definition, int Version)> published, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var triggers = published
+            .OrderBy(j => j.Definition.Id, StringComparer.Ordinal)
+            .Select(j =>
+            {
+                var trigger = j.Definition.Trigger;
+                var matched = trigger.Matches(line.Sku, line.ProductId, line.ProductType, line.Tags, line.Vendor);
+                var reason = !matched ? OrderJourneyCheck.Mismatch(trigger, line.Sku, line.ProductId, line.ProductType, line.Vendor, line.Tags)
+                    : !Triggers(trigger.Event, kind, order) ? $"its trigger event is {TriggerName(trigger.Event)}; this event was {EventName(kind, order)}"
+                    : null;
+                return new TriggerCheck(j.Definition.Id, j.Version, TriggerName(trigger.Event), matched, reason);
+            })
+            .ToList();
+        LineOutcome Outcome(string? started, string? reason, bool created = false) =>
+            new(new LineCheck(line.Id, line.Sku, line.ProductId, line.ProductType, line.Vendor, line.Tags, started, reason, triggers), created);
+
         var match = published
             .Where(j => j.Definition.Trigger.Matches(line.Sku, line.ProductId, line.ProductType, line.Tags, line.Vendor))
             .OrderBy(j => j.Definition.Id, StringComparer.Ordinal)
@@ -130,30 +176,52 @@ public sealed class IntakeProcessor(
             await records.AddAsync("c:" + profile.Key, "reorder", instanceId, data.ToJsonString(), at, cancellationToken);
         }
 
-        if (match is not { } journey || !Triggers(journey.Definition.Trigger.Event, kind, order))
+        if (match is not { } journey)
         {
-            return false;
+            return Outcome(null, published.Count == 0 ? "no journey is published" : "no published journey's trigger matches the line");
+        }
+
+        if (!Triggers(journey.Definition.Trigger.Event, kind, order))
+        {
+            if (active == instanceId)
+            {
+                // This line's journey started on an earlier event (a paid journey hearing of the fulfilment).
+                return Outcome(instanceId, "started before");
+            }
+
+            return Outcome(null, $"journey '{journey.Definition.Id}' matches, but its trigger event is {TriggerName(journey.Definition.Trigger.Event)}; this event was {EventName(kind, order)}");
         }
 
         if (earlierIsLive && !journey.Definition.Trigger.AllowConcurrent)
         {
             logger.LogInformation("Not starting {Journey} for {Instance}: the customer's journey {Active} for this product is still running", journey.Definition.Id, instanceId, active);
-            return false;
+            return Outcome(null, $"journey '{journey.Definition.Id}' matches, but the customer's journey {active} for this product is still running");
         }
 
         // The purchase (with the customer's name and addresses) stays in our store; the orchestration gets ids only.
         var input = new JourneyInput(journey.Definition.Id, journey.Version, Customer(profile), order.ToModel(), Product(order, line), Brand(order.Shop), Links(order, line));
         if (await instances.GetAsync(instanceId, cancellationToken) is not null)
         {
-            return false;
+            return Outcome(instanceId, "started before");
         }
 
         await contexts.SaveAsync(instanceId, input, cancellationToken);
         var created = await instances.StartAsync(
             JourneyFunctionNames.Orchestrator, instanceId, new JourneyRun { JourneyId = journey.Definition.Id, Version = journey.Version }, cancellationToken);
         await customers.SetActiveJourneyAsync(profile.Key, productKey, instanceId, cancellationToken);
-        return created;
+        return Outcome(instanceId, null, created);
     }
+
+    /// <summary>How a trigger event reads in a check: a delivered journey starts at fulfilment and waits there for the report.</summary>
+    private static string TriggerName(TriggerEvent trigger) => trigger switch
+    {
+        TriggerEvent.Paid => "paid",
+        TriggerEvent.Fulfilled => "fulfilled",
+        _ => "delivered (started at fulfilment)",
+    };
+
+    private static string EventName(OrderEventKind kind, StoreOrder order) =>
+        kind == OrderEventKind.Created && order.FinancialStatus != "paid" ? $"created (financial status {order.FinancialStatus ?? "unknown"})" : kind.ToString().ToLowerInvariant();
 
     /// <summary>
     /// Whether an order event starts a journey with this trigger. A "delivered" journey starts at fulfilment and waits
@@ -184,10 +252,11 @@ public sealed class IntakeProcessor(
 
         await customers.SaveAsync(profile, fulfilled, cancellationToken);
         var published = await journeys.LatestAsync(cancellationToken);
+        var checks = new List<LineCheck>();
         foreach (var line in lines)
         {
             // A fulfilment starts the journeys that begin at fulfilment (or delivery) if orders/fulfilled did not.
-            await LineAsync(OrderEventKind.Fulfilled, fulfilled, line, profile, published, e.At, cancellationToken);
+            checks.Add((await LineAsync(OrderEventKind.Fulfilled, fulfilled, line, profile, published, e.At, cancellationToken)).Line);
             if (delivered)
             {
                 await instances.RaiseEventAsync(
@@ -199,6 +268,7 @@ public sealed class IntakeProcessor(
             }
         }
 
+        await KeepCheckAsync(fulfilled, OrderEventKind.Fulfilled, e.At, checks, cancellationToken);
         return delivered ? $"delivered: {lines.Count} line(s)" : $"fulfilment {e.ShipmentStatus ?? e.Status}";
     }
 
@@ -336,21 +406,7 @@ public sealed class IntakeProcessor(
         return product;
     }
 
-    private JsonObject Brand(string shop) => new()
-    {
-        ["name"] = brand.Name,
-        ["store_url"] = $"https://{shop}",
-        ["support_email"] = brand.SupportEmail,
-        ["help_text"] = brand.HelpText,
-        ["postal_address"] = brand.PostalAddress,
-    };
+    private JsonObject Brand(string shop) => PurchaseModel.Brand(brand, shop);
 
-    /// <summary>Reorder: Shopify's cart permalink for the variant (<c>/cart/{variant}:{quantity}</c>), else the store.</summary>
-    private static JsonObject Links(StoreOrder order, StoreLineItem line) => new()
-    {
-        ["reorder"] = order.Source == StoreSources.Shopify && line.VariantId is not null
-            ? $"https://{order.Shop}/cart/{line.VariantId}:{line.Quantity}"
-            : $"https://{order.Shop}",
-        ["support"] = $"https://{order.Shop}/account",
-    };
+    private static JsonObject Links(StoreOrder order, StoreLineItem line) => PurchaseModel.Links(order.Source, order.Shop, line.VariantId, line.Quantity);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml;
 using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Durable;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Journeys.Templates;
 
@@ -33,6 +34,15 @@ public sealed record TimelineEntry
     public string? Subject { get; init; }
     public int? Segments { get; init; }
     public string? Detail { get; init; }
+
+    /// <summary>Messages: when the journey asked for it (<see cref="At"/> is when it would really go, or was suppressed).</summary>
+    public DateTimeOffset? RequestedAt { get; init; }
+
+    /// <summary>Messages: <c>sent</c>, <c>held</c> (still waiting when the simulation ends) or <c>suppressed</c>.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>Messages: why it was held, suppressed, or went on another channel than the first it prefers.</summary>
+    public string? Reason { get; init; }
 }
 
 public sealed record SimulationResult(
@@ -48,13 +58,24 @@ public sealed record SimulationResult(
 /// <summary>
 /// Runs a journey in memory on a virtual clock: the same interpreter the runtime uses, timers honoured as the
 /// runtime honours them (a restarted timer supersedes, a cancelled one never fires), replies and events injected
-/// as scripted. Nothing is sent or stored. A year-long journey takes milliseconds.
+/// as scripted. Every message meets the live sender's rules (<see cref="SimulationRules"/>): consent per class and
+/// channel, quiet hours, the caps. A held message blocks the journey as live (the orchestration waits on a durable
+/// timer and asks again): the clock moves to the hold's end, and timers and events that came due meanwhile are taken
+/// late. A reply scripted to a question comes only if the question was sent. Nothing is sent or stored. A year-long
+/// journey takes milliseconds.
 /// </summary>
 public static class JourneySimulator
 {
     public const int MaxTransitions = 2_000;
 
-    public static SimulationResult Run(
+    /// <summary>Times one message may be held and asked again before the journey goes on without it (as live).</summary>
+    public const int MaxHolds = 100;
+
+    /// <param name="rules">
+    /// The send rules and the customer's consent; null shows every message the moment the journey orders it, on the
+    /// first channel the customer has an address for (what a journey orders, for the lifetime benchmark's counts).
+    /// </param>
+    public static async Task<SimulationResult> RunAsync(
         JourneyDefinition definition,
         int version,
         JsonObject sample,
@@ -62,7 +83,9 @@ public static class JourneySimulator
         IReadOnlyList<ScriptedEvent> events,
         DateTimeOffset start,
         TimeSpan horizon,
-        Action<JourneyEvent, JourneyTransition>? observe = null)
+        SimulationRules? rules,
+        Action<JourneyEvent, JourneyTransition>? observe = null,
+        CancellationToken cancellationToken = default)
     {
         var input = new JourneyInput(
             definition.Id,
@@ -87,8 +110,10 @@ public static class JourneySimulator
         string? outcome = null;
         var now = start;
         var transition = 0;
+        var delivered = new List<SimulatedDelivery>();
+        var blocked = false;
 
-        void Apply(JourneyEvent e)
+        async Task ApplyAsync(JourneyEvent e)
         {
             if (++transition > MaxTransitions)
             {
@@ -101,10 +126,16 @@ public static class JourneySimulator
             customStatus = result.Status;
             foreach (var effect in result.Effects)
             {
+                if (blocked)
+                {
+                    // A message held past the horizon: live, the orchestration is still waiting to send it.
+                    return;
+                }
+
                 switch (effect)
                 {
                     case SendToCustomer send:
-                        Record(send.Message, e);
+                        await RecordAsync(send.Message);
                         break;
                     case RecordForTeam team:
                         Keep(team.Record);
@@ -126,26 +157,80 @@ public static class JourneySimulator
             }
         }
 
-        void Record(MessageOrder order, JourneyEvent cause)
+        async Task RecordAsync(MessageOrder order)
         {
             var text = order.TextRef is { } reference ? texts.GetValueOrDefault(reference) : null;
             var message = MessageRenderer.Render(definition, order, input, text);
-            var channel = ChannelFor(message);
+            var requested = now;
+            var (status, channel, reason, goesAt) = rules is null ? Unchecked(message, now) : await DecideAsync(rules, message, requested);
+
+            // A suppressed message shows what it would have said on the first channel it has content for.
+            var shown = channel ?? (rules is null ? null : message.Channels.FirstOrDefault(c => c == "sms" ? message.Sms is not null : message.Email is not null));
             timeline.Add(Entry("message", message.Stage ?? state?.Stage, message.Step) with
             {
+                At = goesAt,
+                Offset = XmlConvert.ToString(goesAt - start),
                 Channel = channel ?? "none",
                 Class = message.Class,
-                Text = channel == "email" ? message.Email?.Text : message.Sms?.Text,
-                Subject = channel == "email" ? message.Email?.Subject : null,
-                Segments = channel == "sms" ? message.Sms?.Segments : null,
-                Detail = channel is null ? "no channel: the customer has no phone or email for " + string.Join("/", message.Channels) : message.Kind.ToString().ToLowerInvariant(),
+                Text = shown == "email" ? message.Email?.Text : shown == "sms" ? message.Sms?.Text : null,
+                Subject = shown == "email" ? message.Email?.Subject : null,
+                Segments = shown == "sms" ? message.Sms?.Segments : null,
+                Detail = rules is null && channel is null ? "no channel: the customer has no phone or email for " + string.Join("/", message.Channels) : message.Kind.ToString().ToLowerInvariant(),
+                RequestedAt = rules is null ? null : requested,
+                Status = rules is null ? null : status,
+                Reason = reason,
             });
+            if (status == "sent" && channel is not null)
+            {
+                delivered.Add(new SimulatedDelivery(message.Kind, message.Class, channel, now));
+            }
 
-            // A scripted answer to this question arrives some time after it was asked.
-            if (message.Step is { } asked && pendingReplies.FirstOrDefault(r => r.Step == asked) is { } reply)
+            // A scripted answer to this question arrives some time after the customer got it.
+            if (status == "sent" && message.Step is { } asked && pendingReplies.FirstOrDefault(r => r.Step == asked) is { } reply)
             {
                 pendingReplies.Remove(reply);
                 scheduled.Add((now + reply.After, JourneyInterpreter.Events.Reply, ReplyData(reply)));
+            }
+        }
+
+        // Asks the rules, and while they hold the message moves the clock to the hold's end and asks again (as the
+        // orchestration does on its durable timer). A hold past the horizon leaves the journey waiting there.
+        async Task<(string Status, string? Channel, string? Reason, DateTimeOffset At)> DecideAsync(SimulationRules checks, OutboundMessage message, DateTimeOffset requested)
+        {
+            var holds = new List<string>();
+            for (var attempt = 0; ; attempt++)
+            {
+                var verdict = await checks.Dispatch.DecideAsync(new PreviewedSend(message, requested, now, checks.Consent, delivered), cancellationToken);
+                if (verdict is not { Status: SendStatus.Held, HeldUntil: { } until })
+                {
+                    if (verdict.Reason is { } why)
+                    {
+                        holds.Add(why);
+                    }
+
+                    return (verdict.Status == SendStatus.Sent ? "sent" : "suppressed", verdict.Channel, holds.Count == 0 ? null : string.Join("; then ", holds), now);
+                }
+
+                var reason = verdict.Reason ?? "held";
+                if (!holds.Contains(reason))
+                {
+                    holds.Add(reason);
+                }
+
+                if (until > start + horizon)
+                {
+                    blocked = true;
+                    return ("held", verdict.Channel, string.Join("; then ", holds), until);
+                }
+
+                // Asked again at the hold's end; a cap counts a send still at the very end of its window, so a hold that
+                // ends now is asked again after the orchestration's timer margin, as live.
+                now = until > now ? until : now + OwnershipJourney.TimerMargin;
+                if (attempt >= MaxHolds)
+                {
+                    // As live: the journey goes on without it; the message stays held in the log.
+                    return ("held", verdict.Channel, string.Join("; then ", holds) + $"; given up after {MaxHolds} holds", now);
+                }
             }
         }
 
@@ -159,8 +244,8 @@ public static class JourneySimulator
         TimelineEntry Entry(string kind, string? stage, string? step) =>
             new() { At = now, Offset = XmlConvert.ToString(now - start), Kind = kind, Stage = stage, Step = step };
 
-        Apply(JourneyEvent.Start(start));
-        while (outcome is null)
+        await ApplyAsync(JourneyEvent.Start(start));
+        while (outcome is null && !blocked)
         {
             var nextTimer = timers.OrderBy(t => t.Value).Select(t => (At: t.Value, Name: t.Key)).FirstOrDefault();
             var nextEvent = scheduled.OrderBy(s => s.At).FirstOrDefault();
@@ -204,21 +289,21 @@ public static class JourneySimulator
                     data["ref"] = reference;
                 }
 
-                Apply(new JourneyEvent(JourneyEventKind.External, nextEvent.Name, data, now, reading));
+                await ApplyAsync(new JourneyEvent(JourneyEventKind.External, nextEvent.Name, data, now, reading));
             }
             else
             {
                 timers.Remove(nextTimer.Name);
-                Apply(JourneyEvent.Timer(nextTimer.Name, nextTimer.At));
+                await ApplyAsync(JourneyEvent.Timer(nextTimer.Name, nextTimer.At));
             }
         }
 
         return new SimulationResult(definition.Id, version, start, now, outcome is null ? "Running" : "Completed", outcome, customStatus is null ? null : JsonSerializer.SerializeToNode(customStatus, StatusJson), timeline);
     }
 
-    /// <summary>The channel the customer would get: the first of the message's preference that they can receive.</summary>
-    private static string? ChannelFor(OutboundMessage message) =>
-        message.Channels.FirstOrDefault(c => c == "sms" ? message.Customer.Phone is not null && message.Sms is not null : message.Customer.Email is not null && message.Email is not null);
+    /// <summary>Without rules: the first channel of the message's preference that the customer can receive.</summary>
+    private static (string Status, string? Channel, string? Reason, DateTimeOffset At) Unchecked(OutboundMessage message, DateTimeOffset now) =>
+        ("sent", message.Channels.FirstOrDefault(c => c == "sms" ? message.Customer.Phone is not null && message.Sms is not null : message.Customer.Email is not null && message.Email is not null), null, now);
 
     private static JsonObject ReplyData(ScriptedReply reply) => new() { ["text"] = reply.Text, ["channel"] = reply.Channel };
 

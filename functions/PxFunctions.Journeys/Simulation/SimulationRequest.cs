@@ -6,8 +6,9 @@ namespace PxFunctions.Journeys.Simulation;
 /// <summary>
 /// A simulation request: a journey (a <c>definition</c> inline, JSON or YAML text, or a published
 /// <c>journeyId</c> + <c>version</c>), a <c>sample</c> order (<c>customer</c>, <c>order</c>, optionally
-/// <c>product</c>, <c>brand</c>, <c>links</c>), scripted <c>replies</c> and <c>events</c>, a <c>start</c> time and a
-/// <c>horizon</c>. Every problem is reported with its path.
+/// <c>product</c>, <c>brand</c>, <c>links</c>, the <c>shop</c> and <c>source</c> it came from, and the customer's
+/// <c>consent</c>), scripted <c>replies</c> and <c>events</c>, a <c>start</c> time and a <c>horizon</c>. Every
+/// problem is reported with its path.
 /// </summary>
 public sealed record SimulationRequest
 {
@@ -21,8 +22,13 @@ public sealed record SimulationRequest
     public TimeSpan Horizon { get; init; } = TimeSpan.FromDays(730);
     public IReadOnlyList<JourneyError> Errors { get; init; } = [];
 
+    /// <summary>The sample's <c>consent</c> (<c>{sms: {service, marketing, optedOut}, email: {...}}</c>), unset fields as <see cref="SimulatedConsent.Default"/>.</summary>
+    public SimulatedConsent Consent { get; init; } = SimulatedConsent.Default;
+
     private static readonly string[] Fields = ["definition", "journeyId", "version", "sample", "replies", "events", "start", "horizon"];
-    private static readonly string[] SampleFields = ["customer", "order", "product", "brand", "links"];
+    private static readonly string[] SampleFields = ["customer", "order", "product", "brand", "links", "shop", "source", "consent"];
+    private static readonly string[] ConsentChannels = ["sms", "email"];
+    private static readonly string[] ConsentFields = ["service", "marketing", "optedOut"];
     private static readonly string[] RequiredSampleFields = ["customer", "order"];
 
     public static SimulationRequest Read(JsonObject body, DateTimeOffset now)
@@ -56,7 +62,12 @@ public sealed record SimulationRequest
             {
                 r.Error("$.sample." + part, "is required (an object).");
             }
+
+            r.String(sample, "shop", "$.sample");
+            r.String(sample, "source", "$.sample");
         }
+
+        var consent = ReadConsent(r, sample?["consent"]);
 
         var replies = new List<ScriptedReply>();
         var replyArray = r.Array(body, "replies", "$", required: false);
@@ -129,8 +140,34 @@ public sealed record SimulationRequest
             Events = events,
             Start = start,
             Horizon = r.Duration(body, "horizon", "$", max: TimeSpan.FromDays(1100)) ?? TimeSpan.FromDays(730),
+            Consent = consent,
             Errors = r.Errors,
         };
+    }
+
+    /// <summary>The sample's consent, each field given or else its default (the number given for the order = service consent).</summary>
+    private static SimulatedConsent ReadConsent(DocumentReader r, JsonNode? node)
+    {
+        if (node is null || r.Object(node, "$.sample.consent", ConsentChannels) is not { } consent)
+        {
+            return SimulatedConsent.Default;
+        }
+
+        ChannelConsent Channel(string name, ChannelConsent fallback)
+        {
+            var path = "$.sample.consent." + name;
+            if (consent[name] is not { } channel || r.Object(channel, path, ConsentFields) is not { } fields)
+            {
+                return fallback;
+            }
+
+            return new ChannelConsent(
+                r.Bool(fields, "service", path) ?? fallback.Service,
+                r.Bool(fields, "marketing", path) ?? fallback.Marketing,
+                r.Bool(fields, "optedOut", path) ?? fallback.OptedOut);
+        }
+
+        return new SimulatedConsent(Channel("sms", SimulatedConsent.DefaultSms), Channel("email", SimulatedConsent.DefaultEmail));
     }
 
     /// <summary>

@@ -15,14 +15,9 @@ public static class ChannelRegistration
     public static IServiceCollection AddPxChannels(this IServiceCollection services, ChannelSettings settings)
     {
         services.AddSingleton(settings);
-        services.AddSingleton(sp => new DispatchSettings
-        {
-            PublicBaseUrl = settings.PublicBaseUrl,
-            Brand = settings.Brand,
-            Cap = settings.Cap,
-            SendLease = settings.SendLease,
-        });
+        services.AddSingleton(Dispatch(settings));
         services.AddSingleton(new QuietHours(settings.QuietHours));
+        services.AddSingleton<SendRules>();
         services.AddSingleton(new LinkSigner(settings.LinkKey));
         services.AddSingleton(sp => new ConsentLedger(Table(sp, ConsentLedger.TableName)));
         services.AddSingleton(sp => new MessageLog(Table(sp, MessageLog.TableName), Table(sp, MessageLog.IndexTableName)));
@@ -62,6 +57,18 @@ public static class ChannelRegistration
 
         return services;
     }
+
+    /// <summary>The dispatcher's settings from the app's (the live sender and the simulation share them).</summary>
+    public static DispatchSettings Dispatch(ChannelSettings settings) => new()
+    {
+        PublicBaseUrl = settings.PublicBaseUrl,
+        Brand = settings.Brand,
+        Cap = settings.Cap,
+        SendLease = settings.SendLease,
+    };
+
+    /// <summary>The send rules as the app builds them: quiet hours narrowed by the brand's window, the cap, the longest hold.</summary>
+    public static SendRules Rules(ChannelSettings settings) => new(new QuietHours(settings.QuietHours), Dispatch(settings));
 
     private static Azure.Data.Tables.TableClient Table(IServiceProvider sp, string name) => sp.GetRequiredService<StorageAccount>().Table(name);
 }

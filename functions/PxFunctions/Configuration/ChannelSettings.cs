@@ -106,7 +106,8 @@ public sealed record ChannelSettings
                 get(SettingNames.BrandName) ?? BrandSettings.Default.Name,
                 get(SettingNames.BrandHelpText) ?? BrandSettings.Default.HelpText,
                 get(SettingNames.BrandPostalAddress),
-                get(SettingNames.BrandSupportEmail)),
+                get(SettingNames.BrandSupportEmail),
+                Uri(get, SettingNames.BrandStoreUrl, requireHttps: true)),
             QuietHours = quiet,
             Cap = new FrequencyCap(cap, TimeSpan.FromDays(days)),
             SendLease = PxSettings.ParseDuration(get(SettingNames.SendLease), SettingNames.SendLease) is { } lease

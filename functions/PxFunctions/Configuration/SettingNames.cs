@@ -50,6 +50,9 @@ public static class SettingNames
     public const string BrandHelpText = "Px__Brand__HelpText";
     public const string BrandPostalAddress = "Px__Brand__PostalAddress";
     public const string BrandSupportEmail = "Px__Brand__SupportEmail";
+
+    /// <summary>The store's address where an order names no shop (journey simulations).</summary>
+    public const string BrandStoreUrl = "Px__Brand__StoreUrl";
     public const string QuietHoursStart = "Px__QuietHours__Start";
     public const string QuietHoursEnd = "Px__QuietHours__End";
     public const string FrequencyCapMessages = "Px__FrequencyCap__Messages";
@@ -76,7 +79,7 @@ public static class SettingNames
         DurableTaskHub, DurablePartitions, DurableMaxPollingInterval, DurableExtendedSessions, DurableMaximumTimerInterval, DurableVisibilityTimeout, DurableWorkerId,
         JourneysLoadExamples,
         AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
-        InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, QuietHoursStart, QuietHoursEnd,
+        InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, BrandStoreUrl, QuietHoursStart, QuietHoursEnd,
         FrequencyCapMessages, FrequencyCapDays, SendLease, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
         ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString,
     ];

@@ -40,6 +40,9 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     [Function("OrdersWebhookSchema")]
     public IResult OrdersWebhookSchema([HttpTrigger(Key, "get", Route = "admin/webhooks/orders-schema")] HttpRequest request) => Run("OrdersWebhookSchema");
 
+    [Function("GetOrder")]
+    public IResult GetOrder([HttpTrigger(Key, "get", Route = "admin/orders/{shop}/{orderId}")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("GetOrder", client);
+
     // Messaging: ACS events, links in emails, inbound email, the dev outbox, message and consent views.
     [Function("AcsEvents")]
     public IResult AcsEvents([HttpTrigger(Anonymous, "post", "options", Route = "events/acs")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("AcsEvents", client);

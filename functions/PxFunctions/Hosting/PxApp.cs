@@ -22,9 +22,7 @@ public static class PxApp
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(args);
-        // local.settings.json may sit beside the project (Functions tooling) or at the repo root.
-        builder.Configuration.AddLocalSettingsFile(EmbeddedAzurite.FindPackageRoot() ?? builder.Environment.ContentRootPath);
-        builder.Configuration.AddLocalSettingsFile(builder.Environment.ContentRootPath);
+        AddLocalSettings(builder);
         configure?.Invoke(builder);
 
         EmbeddedAzurite? azurite = null;
@@ -71,6 +69,21 @@ public static class PxApp
 
             throw;
         }
+    }
+
+    /// <summary>The app's configuration without the app (appsettings, environment, local.settings.json): the <c>simulate</c> command's.</summary>
+    public static IConfiguration ReadConfiguration()
+    {
+        var builder = WebApplication.CreateBuilder();
+        AddLocalSettings(builder);
+        return builder.Configuration;
+    }
+
+    /// <summary>local.settings.json may sit beside the project (Functions tooling) or at the repo root.</summary>
+    private static void AddLocalSettings(WebApplicationBuilder builder)
+    {
+        builder.Configuration.AddLocalSettingsFile(EmbeddedAzurite.FindPackageRoot() ?? builder.Environment.ContentRootPath);
+        builder.Configuration.AddLocalSettingsFile(builder.Environment.ContentRootPath);
     }
 
     internal static void ConfigureLogging(ILoggingBuilder logging, bool isDevelopment)
@@ -131,6 +144,7 @@ public static class PxApp
         endpoints.MapCustomerLinksApi();
         endpoints.MapMessagingApi(settings.Channels);
         endpoints.MapStorefrontWebhooksApi();
+        endpoints.MapOrdersApi();
         return endpoints;
     }
 

@@ -11,7 +11,7 @@ public static class PxCommandLine
         {
             if (args is ["simulate", .. var simulation])
             {
-                return await Journeys.SimulateCommand.RunAsync(simulation, Console.Out, Console.Error);
+                return await Journeys.SimulateCommand.RunAsync(simulation, PxApp.ReadConfiguration(), Console.Out, Console.Error);
             }
 
             await using var app = await PxApp.BuildAsync(args);

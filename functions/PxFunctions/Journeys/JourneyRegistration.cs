@@ -4,12 +4,13 @@ using PxFunctions.Storage;
 
 namespace PxFunctions.Journeys;
 
-/// <summary>Wires journeys into the app: the catalog (the activities read published versions from it), the example loader.</summary>
+/// <summary>Wires journeys into the app: the catalog (the activities read published versions from it), the simulation, the example loader.</summary>
 public static class JourneyRegistration
 {
     public static IServiceCollection AddPxJourneys(this IServiceCollection services, bool loadExamples)
     {
         services.AddSingleton<JourneyCatalog>();
+        services.AddSingleton<JourneySimulation>();
         services.AddSingleton<IJourneyVersions>(sp => sp.GetRequiredService<JourneyCatalog>());
         services.AddStorageResource(StorageResource.Table(JourneyCatalog.TableName));
         if (loadExamples)

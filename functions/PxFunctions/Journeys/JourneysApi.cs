@@ -146,7 +146,7 @@ public static class JourneysApi
             : Problems.Status(StatusCodes.Status404NotFound, "No such version.", $"Journey '{id}' has no published version {number}.", "version");
     }
 
-    private static async Task<IResult> SimulateAsync(HttpRequest request, JourneyCatalog catalog, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> SimulateAsync(HttpRequest request, JourneyCatalog catalog, JourneySimulation simulation, TimeProvider time, CancellationToken ct)
     {
         var (text, problem) = await ReadBodyAsync(request, ct);
         if (problem is not null)
@@ -155,12 +155,12 @@ public static class JourneysApi
         }
 
         var (body, bodyError) = JourneyDocument.Parse(text!);
-        if (bodyError is not null || body is not JsonObject simulation)
+        if (bodyError is not null || body is not JsonObject simulationBody)
         {
             return Invalid("The simulation request is not valid.", [bodyError ?? new JourneyError("$", "must be an object.")]);
         }
 
-        var parsed = SimulationRequest.Read(simulation, time.GetUtcNow());
+        var parsed = SimulationRequest.Read(simulationBody, time.GetUtcNow());
         if (parsed.Errors.Count > 0)
         {
             return Invalid("The simulation request is not valid.", parsed.Errors);
@@ -179,8 +179,7 @@ public static class JourneysApi
             definition = stored;
         }
 
-        var sample = SimulationRequest.WithProduct(parsed.Sample, definition);
-        var result = JourneySimulator.Run(definition, version, sample, parsed.Replies, parsed.Events, parsed.Start, parsed.Horizon);
+        var result = await simulation.RunAsync(definition, version, parsed, ct);
         return Results.Json(result, Json);
     }
 

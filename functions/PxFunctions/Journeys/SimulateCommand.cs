@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PxFunctions.Configuration;
 using PxFunctions.Journeys.Simulation;
 
 namespace PxFunctions.Journeys;
@@ -8,7 +9,8 @@ namespace PxFunctions.Journeys;
 /// <summary>
 /// <c>PxFunctions simulate journey.yaml sample.json [--replies replies.json] [--events events.json] [--start ISO]
 /// [--horizon P400D] [--json]</c>: the timeline a customer would get, without storage or sending anything. The files
-/// hold what the admin API's simulate request holds (<c>replies</c> and <c>events</c> as lists).
+/// hold what the admin API's simulate request holds (<c>replies</c> and <c>events</c> as lists). It runs the admin
+/// API's <see cref="JourneySimulation"/>, built from the app's settings: the same brand, links, quiet hours and cap.
 /// </summary>
 public static class SimulateCommand
 {
@@ -26,7 +28,8 @@ public static class SimulateCommand
         return File.Exists(fromRoot) ? fromRoot : path;
     }
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    /// <param name="configuration">The app's configuration (<see cref="Hosting.PxApp.ReadConfiguration"/>): brand, quiet hours, cap.</param>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, IConfiguration configuration, TextWriter output, TextWriter error)
     {
         if (args.Count < 2)
         {
@@ -79,8 +82,18 @@ public static class SimulateCommand
             return 1;
         }
 
-        var result = JourneySimulator.Run(
-            parsed.Definition, 1, SimulationRequest.WithProduct(parsed.Sample, parsed.Definition), parsed.Replies, parsed.Events, parsed.Start, parsed.Horizon);
+        JourneySimulation simulation;
+        try
+        {
+            simulation = JourneySimulation.From(ChannelSettings.Read(name => configuration[SettingNames.Key(name)] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null, underFunctionsHost: false));
+        }
+        catch (InvalidSettingException ex)
+        {
+            await error.WriteLineAsync($"Cannot simulate with these settings: {ex.Message}");
+            return 2;
+        }
+
+        var result = await simulation.RunAsync(parsed.Definition, 1, parsed, CancellationToken.None);
         if (json)
         {
             await output.WriteLineAsync(JsonSerializer.Serialize(result, JourneysApi.Json));
@@ -92,7 +105,7 @@ public static class SimulateCommand
         {
             var what = e.Kind switch
             {
-                "message" => $"{e.Channel,-5} {e.Class,-9} {e.Step}: {(e.Subject is null ? "" : $"[{e.Subject}] ")}{e.Text}",
+                "message" => $"{e.Channel,-5} {e.Class,-9} {e.Step}: {Status(e)}{(e.Subject is null ? "" : $"[{e.Subject}] ")}{e.Text}",
                 "reply" => $"{e.Channel,-5} customer  replies: {e.Text}",
                 _ => $"{e.Kind,-15} {e.Step} {e.Detail}",
             };
@@ -101,4 +114,12 @@ public static class SimulateCommand
 
         return 0;
     }
+
+    /// <summary>Nothing for a message that went when asked; otherwise when it was asked for and why it went later, elsewhere, or not at all.</summary>
+    private static string Status(TimelineEntry e) => (e.Status, e.Reason) switch
+    {
+        (null, _) => "",
+        ("sent", null) when e.RequestedAt == e.At => "",
+        _ => string.Create(CultureInfo.InvariantCulture, $"({e.Status}{(e.RequestedAt is { } asked && asked != e.At ? $", asked {asked.UtcDateTime:yyyy-MM-dd HH:mm}Z" : "")}{(e.Reason is null ? "" : ": " + e.Reason)}) "),
+    };
 }

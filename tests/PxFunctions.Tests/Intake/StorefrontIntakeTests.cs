@@ -147,6 +147,59 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
         Assert.Null(await InstanceAsync(IntakeProcessor.InstanceIdOf(Shop, _orderId, "789012345678901234")));
     }
 
+    private async Task<JsonElement> AdminOrderAsync(string orderId, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/admin/orders/{Shop}/{orderId}");
+        request.Headers.Add("x-functions-key", AppHost.AdminKey);
+        using var response = await _host.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(expected, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task OrderStartingNoJourney_TheAdminOrderViewSaysWhatWasCheckedAndWhy()
+    {
+        using var created = await ShopifyAsync("orders/create", Payload("shopify-order"));
+        Assert.Equal("accepted", await StatusOf(created));
+        var customers = _host.Services.GetRequiredService<CustomerStore>();
+        await Eventually.TrueAsync(async () => await customers.GetJourneyCheckAsync(Shop, _orderId, CancellationToken.None) is not null, "the order's journey check", 30_000);
+        var check = (await AdminOrderAsync(_orderId)).GetProperty("journeyCheck");
+
+        // Paid, but the serum journey starts at delivery; the gift wrap matches no journey's trigger.
+        Assert.Equal("created", check.GetProperty("event").GetString());
+        var lines = check.GetProperty("lines").EnumerateArray().ToDictionary(l => l.GetProperty("lineItemId").GetString()!);
+        var serum = lines[SerumLine];
+        Assert.Equal(JsonValueKind.Null, serum.GetProperty("started").ValueKind);
+        Assert.Equal("journey 'skincare-serum' matches, but its trigger event is delivered (started at fulfilment); this event was created", serum.GetProperty("reason").GetString());
+        var serumTrigger = serum.GetProperty("journeys").EnumerateArray().Single(j => j.GetProperty("journeyId").GetString() == "skincare-serum");
+        Assert.True(serumTrigger.GetProperty("matched").GetBoolean());
+        Assert.Equal("delivered (started at fulfilment)", serumTrigger.GetProperty("event").GetString());
+
+        var wrap = lines["789012345678901234"];
+        Assert.Equal(("GIFT-WRAP", "no published journey's trigger matches the line"), (wrap.GetProperty("sku").GetString(), wrap.GetProperty("reason").GetString()));
+        var coffee = wrap.GetProperty("journeys").EnumerateArray().Single(j => j.GetProperty("journeyId").GetString() == "coffee-machine");
+        Assert.False(coffee.GetProperty("matched").GetBoolean());
+        Assert.Contains("sku 'GIFT-WRAP' not in [", coffee.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.True(wrap.GetProperty("journeys").GetArrayLength() >= 3);
+
+        // The view: the order's lines, without a journey yet; ids and catalogue fields, no customer details.
+        var order = await AdminOrderAsync(_orderId);
+        Assert.Equal((_orderId, Shop), (order.GetProperty("orderId").GetString(), order.GetProperty("shop").GetString()));
+        Assert.All(order.GetProperty("lines").EnumerateArray(), l => Assert.Equal(JsonValueKind.Null, l.GetProperty("journey").ValueKind));
+        Assert.DoesNotContain("Maya", order.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("+14155550123", order.GetRawText(), StringComparison.Ordinal);
+
+        // Once delivered, the serum line shows its journey.
+        using var delivered = await ShopifyAsync("fulfillments/update", Payload("shopify-fulfillment"));
+        await WaitForAsync(SerumInstance, s => s.IsActive, "the serum journey to start");
+        var after = await AdminOrderAsync(_orderId);
+        var serumLine = after.GetProperty("lines").EnumerateArray().Single(l => l.GetProperty("id").GetString() == SerumLine);
+        Assert.Equal(SerumInstance, serumLine.GetProperty("journey").GetProperty("instanceId").GetString());
+
+        var missing = await AdminOrderAsync("no-such-order", HttpStatusCode.NotFound);
+        Assert.Equal("orderId", missing.GetProperty("field").GetString());
+    }
+
     [Fact]
     public async Task RepeatedReorderedAndConcurrentDeliveries_StartExactlyOneJourneyPerLine()
     {

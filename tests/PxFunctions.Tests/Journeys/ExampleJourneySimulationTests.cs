@@ -9,28 +9,29 @@ namespace PxFunctions.Tests.Journeys;
 /// </summary>
 public sealed class ExampleJourneySimulationTests
 {
-    private static SimulationResult Simulate(string id, JsonObject order, ScriptedReply[] replies, ScriptedEvent[] events, string start = "2026-03-03T10:00:00Z")
+    private static Task<SimulationResult> SimulateAsync(string id, JsonObject order, ScriptedReply[] replies, ScriptedEvent[] events, string start = "2026-03-03T10:00:00Z")
     {
         var definition = Samples.Example(id);
-        return JourneySimulator.Run(definition, 1, SimulationRequest.WithProduct(order, definition), replies, events, Samples.At(start), TimeSpan.FromDays(400));
+        return JourneySimulator.RunAsync(definition, 1, SimulationRequest.WithProduct(order, definition), replies, events, Samples.At(start), TimeSpan.FromDays(400), Samples.Rules());
     }
 
     private static List<TimelineEntry> Messages(SimulationResult result) => result.Timeline.Where(e => e.Kind == "message").ToList();
 
     [Fact]
-    public void Observer_SeesEveryTransition_TheSendsTheTimelineShows()
+    public async Task Observer_SeesEveryTransition_TheSendsTheTimelineShows()
     {
         var definition = Samples.Example("skincare-serum");
         var sends = 0;
         var timers = 0;
-        var result = JourneySimulator.Run(
+        var result = await JourneySimulator.RunAsync(
             definition, 1, SimulationRequest.WithProduct(Samples.Order(), definition), [], [new ScriptedEvent("delivered", TimeSpan.FromDays(2), null)],
-            Samples.At("2026-03-03T10:00:00Z"), TimeSpan.FromDays(400),
+            Samples.At("2026-03-03T10:00:00Z"), TimeSpan.FromDays(400), Samples.Rules(),
             (e, transition) =>
             {
                 sends += transition.Effects.OfType<PxFunctions.Journeys.Interpreter.SendToCustomer>().Count();
                 timers += e.Kind == PxFunctions.Journeys.Interpreter.JourneyEventKind.Timer ? 1 : 0;
-            });
+            },
+            TestContext.Current.CancellationToken);
 
         // A customer who never answers: welcome, tips, the check-in, the replenishment reminder; a timer ends each wait.
         Assert.Equal(4, Messages(result).Count);
@@ -40,9 +41,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SkincareSerum_HappyCustomer_WelcomeTipsCheckInReviewReplenishReorder()
+    public async Task SkincareSerum_HappyCustomer_WelcomeTipsCheckInReviewReplenishReorder()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "skincare-serum",
             Samples.Order(),
             [new ScriptedReply("5 stars!", "results-check", TimeSpan.FromHours(2), null)],
@@ -51,13 +52,15 @@ public sealed class ExampleJourneySimulationTests
         var messages = Messages(result);
         Assert.Equal(
             [
-                ("2026-03-05T10:00:00Z", "welcome", "Unboxing"),
-                ("2026-03-08T10:00:00Z", "usage-tips", "Usage"),
+                // Delivered at 05:00 in New York: the welcome waits for quiet hours to end at 08:00 (EST, UTC-5).
+                ("2026-03-05T13:00:00Z", "welcome", "Unboxing"),
+                // Three days after delivery is 06:00 (EDT from 8 March): the tips wait for 08:00 too.
+                ("2026-03-08T12:00:00Z", "usage-tips", "Usage"),
                 // Day 14 falls at 06:00 in New York; the check-in waits for the 09:00-11:00 window (EDT, UTC-4).
                 ("2026-03-19T13:00:00Z", "results-check", "Usage"),
                 ("2026-03-19T15:00:00Z", "review-ask", "Usage"),
-                // 60 days of supply from delivery, 10 days early.
-                ("2026-04-24T10:00:00Z", "replenish", "Upsell/Renewal"),
+                // 60 days of supply from delivery, 10 days early, at 06:00 in New York: sent at 08:00.
+                ("2026-04-24T12:00:00Z", "replenish", "Upsell/Renewal"),
             ],
             messages.Select(m => (m.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), m.Step!, m.Stage!)));
         Assert.All(messages, m => Assert.Equal("sms", m.Channel));
@@ -75,17 +78,17 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SkincareSerum_NoDeliveryReport_FallsBackAfterFiveDays_UnhappyCustomerGetsAPerson()
+    public async Task SkincareSerum_NoDeliveryReport_FallsBackAfterFiveDays_UnhappyCustomerGetsAPerson()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "skincare-serum",
             Samples.Order(),
             [new ScriptedReply("2", "results-check", TimeSpan.FromHours(1), null)],
             []);
 
         var messages = Messages(result);
-        // Fulfilled 03-03 10:00Z + 5 days: assumed delivered 03-08 10:00Z.
-        Assert.Equal(Samples.At("2026-03-08T10:00:00Z"), messages[0].At);
+        // Fulfilled 03-03 10:00Z + 5 days: assumed delivered 03-08 10:00Z, 06:00 in New York; the welcome goes at 08:00.
+        Assert.Equal((Samples.At("2026-03-08T10:00:00Z"), Samples.At("2026-03-08T12:00:00Z")), (messages[0].RequestedAt!.Value, messages[0].At));
         var handoff = Assert.Single(result.Timeline, e => e.Kind == "handoff");
         Assert.Equal("open: Low results rating (2) two weeks into the serum", handoff.Detail);
         Assert.Contains(messages, m => m.Step == "care-help" && m.Text == "Sorry it's not working for you yet. One of our skincare team will text you today.");
@@ -94,9 +97,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SkincareSerum_QuestionInsteadOfAnswer_GetsTheFaqAndTheCheckInStillWaits()
+    public async Task SkincareSerum_QuestionInsteadOfAnswer_GetsTheFaqAndTheCheckInStillWaits()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "skincare-serum",
             Samples.Order(),
             [new ScriptedReply("is it ok when pregnant?", "results-check", TimeSpan.FromMinutes(10), null)],
@@ -106,13 +109,13 @@ public sealed class ExampleJourneySimulationTests
         Assert.StartsWith("Vitamin C is generally considered gentle", faq.Text, StringComparison.Ordinal);
         // Still waiting on the question: no reply within 3 days goes on to the replenishment wait.
         var replenish = Assert.Single(Messages(result), m => m.Step == "replenish");
-        Assert.Equal(Samples.At("2026-04-23T10:00:00Z"), replenish.At);
+        Assert.Equal(Samples.At("2026-04-23T12:00:00Z"), replenish.At);
     }
 
     [Fact]
-    public void CoffeeMachine_French_LeakHandoffWarrantyDescalesThenAccessoryOffer()
+    public async Task CoffeeMachine_French_LeakHandoffWarrantyDescalesThenAccessoryOffer()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "coffee-machine",
             Samples.Order(locale: "fr-FR", timeZone: "Europe/Paris"),
             [
@@ -142,9 +145,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SupplementSubscription_LowEnergyAndPrice_SaveFlowOffersADiscountAndWinsThemBack()
+    public async Task SupplementSubscription_LowEnergyAndPrice_SaveFlowOffersADiscountAndWinsThemBack()
     {
-        var result = Simulate(
+        var result = await SimulateAsync(
             "supplement-subscription",
             Samples.Order(phone: null),
             [
@@ -169,9 +172,9 @@ public sealed class ExampleJourneySimulationTests
     }
 
     [Fact]
-    public void SupplementSubscription_Refunded_ExitsWherever()
+    public async Task SupplementSubscription_Refunded_ExitsWherever()
     {
-        var result = Simulate("supplement-subscription", Samples.Order(), [], [new ScriptedEvent("refunded", TimeSpan.FromDays(3), null)]);
+        var result = await SimulateAsync("supplement-subscription", Samples.Order(), [], [new ScriptedEvent("refunded", TimeSpan.FromDays(3), null)]);
 
         Assert.Single(Messages(result));
         Assert.Equal("refunded", result.Outcome);

@@ -62,19 +62,19 @@ public sealed class JourneyInterpreterTests
 
     private static readonly DateTimeOffset T0 = Samples.At("2026-05-04T15:00:00Z");
 
-    private static SimulationResult Run(JsonObject? order = null, ScriptedReply[]? replies = null, ScriptedEvent[]? events = null, string journey = Journey)
+    private static Task<SimulationResult> RunAsync(JsonObject? order = null, ScriptedReply[]? replies = null, ScriptedEvent[]? events = null, string journey = Journey)
     {
         var (definition, errors) = JourneyValidator.Validate(journey);
         Assert.True(definition is not null, string.Join("; ", errors.Select(e => e.Path + " " + e.Message)));
-        return JourneySimulator.Run(definition!, 1, SimulationRequest.WithProduct(order ?? Samples.Order(), definition!), replies ?? [], events ?? [], T0, TimeSpan.FromDays(60));
+        return JourneySimulator.RunAsync(definition!, 1, SimulationRequest.WithProduct(order ?? Samples.Order(), definition!), replies ?? [], events ?? [], T0, TimeSpan.FromDays(60), Samples.Rules());
     }
 
     private static List<TimelineEntry> Messages(SimulationResult r) => r.Timeline.Where(e => e.Kind == "message").ToList();
 
     [Fact]
-    public void Choice_ByWord_RecordsTheValueAndFollowsTheDefault()
+    public async Task Choice_ByWord_RecordsTheValueAndFollowsTheDefault()
     {
-        var result = Run(replies: [new ScriptedReply("it's a bit flaky", "kind", TimeSpan.FromMinutes(5), null)]);
+        var result = await RunAsync(replies: [new ScriptedReply("it's a bit flaky", "kind", TimeSpan.FromMinutes(5), null)]);
 
         Assert.Contains(result.Timeline, e => e is { Kind: "fact", Detail: "skin = dry" });
         Assert.Equal(["hello", "kind"], Messages(result).Select(m => m.Step));
@@ -83,27 +83,27 @@ public sealed class JourneyInterpreterTests
     }
 
     [Fact]
-    public void Choice_ByNumber_FollowsTheOptionsGoto()
+    public async Task Choice_ByNumber_FollowsTheOptionsGoto()
     {
-        var result = Run(replies: [new ScriptedReply("2", "kind", TimeSpan.FromMinutes(5), null)]);
+        var result = await RunAsync(replies: [new ScriptedReply("2", "kind", TimeSpan.FromMinutes(5), null)]);
 
         Assert.Equal(["hello", "kind", "oily-tip"], Messages(result).Select(m => m.Step));
         Assert.Contains(result.Timeline, e => e is { Kind: "fact", Detail: "skin = oily" });
     }
 
     [Fact]
-    public void Unrecognised_GoesToItsBranch_AndRecordsNothing()
+    public async Task Unrecognised_GoesToItsBranch_AndRecordsNothing()
     {
-        var result = Run(replies: [new ScriptedReply("purple", "kind", TimeSpan.FromMinutes(5), null)]);
+        var result = await RunAsync(replies: [new ScriptedReply("purple", "kind", TimeSpan.FromMinutes(5), null)]);
 
         Assert.Equal(["hello", "kind", "unsure"], Messages(result).Select(m => m.Step));
         Assert.DoesNotContain(result.Timeline, e => e.Kind == "fact");
     }
 
     [Fact]
-    public void UnsolicitedReply_MatchingFaq_IsAnswered_OtherwiseKeptInTheInbox()
+    public async Task UnsolicitedReply_MatchingFaq_IsAnswered_OtherwiseKeptInTheInbox()
     {
-        var result = Run(replies:
+        var result = await RunAsync(replies:
         [
             new ScriptedReply("2", "kind", TimeSpan.FromMinutes(1), null),
             new ScriptedReply("when is delivery?", null, TimeSpan.Zero, TimeSpan.FromDays(2)),
@@ -116,10 +116,10 @@ public sealed class JourneyInterpreterTests
     }
 
     [Fact]
-    public void AskingForAPerson_IsConfirmed_ThenPausesTheJourneyUntilTheAgentIsDone()
+    public async Task AskingForAPerson_IsConfirmed_ThenPausesTheJourneyUntilTheAgentIsDone()
     {
         // While the journey waits 10 days, the customer asks for a person, confirms, and the agent answers.
-        var result = Run(
+        var result = await RunAsync(
             replies:
             [
                 new ScriptedReply("2", "kind", TimeSpan.FromMinutes(1), null),
@@ -144,9 +144,9 @@ public sealed class JourneyInterpreterTests
     }
 
     [Fact]
-    public void Exit_ReorderAnywhere_JumpsToItsStep()
+    public async Task Exit_ReorderAnywhere_JumpsToItsStep()
     {
-        var result = Run(
+        var result = await RunAsync(
             replies: [new ScriptedReply("1", "kind", TimeSpan.FromMinutes(1), null)],
             events: [new ScriptedEvent("reorder", TimeSpan.FromDays(4), null)]);
 
@@ -234,9 +234,9 @@ public sealed class JourneyInterpreterTests
     }
 
     [Fact]
-    public void PauseWithoutAnAgent_ResumesAfter24Hours()
+    public async Task PauseWithoutAnAgent_ResumesAfter24Hours()
     {
-        var result = Run(replies:
+        var result = await RunAsync(replies:
         [
             new ScriptedReply("2", "kind", TimeSpan.FromMinutes(1), null),
             new ScriptedReply("agent", null, TimeSpan.Zero, TimeSpan.FromDays(9.5)),
@@ -247,11 +247,11 @@ public sealed class JourneyInterpreterTests
     }
 
     [Fact]
-    public void DeliveredTrigger_WaitsForTheReport_ThenStarts()
+    public async Task DeliveredTrigger_WaitsForTheReport_ThenStarts()
     {
         var order = Samples.Order();
         order["order"]!.AsObject().Remove("fulfilled_at");
-        var result = Run(
+        var result = await RunAsync(
             order,
             events: [new ScriptedEvent("delivered", TimeSpan.FromDays(1), null)],
             journey: Journey.Replace("trigger: { event: paid,", "trigger: { event: delivered, deliveryFallbackDays: 6,", StringComparison.Ordinal));
@@ -260,12 +260,13 @@ public sealed class JourneyInterpreterTests
     }
 
     [Fact]
-    public void DeliveredTrigger_NoReport_StartsAfterTheFallbackFromFulfilment()
+    public async Task DeliveredTrigger_NoReport_StartsAfterTheFallbackFromFulfilment()
     {
         var order = Samples.Order();
         order["order"]!["fulfilled_at"] = "2026-05-04T09:00:00Z";
-        var result = Run(order, journey: Journey.Replace("trigger: { event: paid,", "trigger: { event: delivered, deliveryFallbackDays: 6,", StringComparison.Ordinal));
+        var result = await RunAsync(order, journey: Journey.Replace("trigger: { event: paid,", "trigger: { event: delivered, deliveryFallbackDays: 6,", StringComparison.Ordinal));
 
-        Assert.Equal(Samples.At("2026-05-10T09:00:00Z"), Messages(result)[0].At);
+        // The journey starts six days after fulfilment; 05:00 in New York, so its first text goes at 08:00.
+        Assert.Equal((Samples.At("2026-05-10T09:00:00Z"), Samples.At("2026-05-10T12:00:00Z")), (Messages(result)[0].RequestedAt!.Value, Messages(result)[0].At));
     }
 }

@@ -132,7 +132,8 @@ public sealed class JourneysApiTests(StorageFixture storage) : IAsyncLifetime
         var result = await JsonAsync(inline);
         Assert.Equal("reordered", result.GetProperty("outcome").GetString());
         var first = result.GetProperty("timeline").EnumerateArray().First(e => e.GetProperty("kind").GetString() == "message");
-        Assert.Equal(("2026-03-05T10:00:00+00:00", "welcome", "sms", "P2D"), (first.GetProperty("at").GetDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture), first.GetProperty("step").GetString(), first.GetProperty("channel").GetString(), first.GetProperty("offset").GetString()));
+        // Delivered at 05:00 in New York: the welcome text waits for quiet hours to end at 08:00 (13:00 UTC), as live.
+        Assert.Equal(("2026-03-05T13:00:00+00:00", "welcome", "sms", "P2DT3H"), (first.GetProperty("at").GetDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture), first.GetProperty("step").GetString(), first.GetProperty("channel").GetString(), first.GetProperty("offset").GetString()));
 
         // The same against a published version.
         using var saved = await SendAsync(HttpMethod.Post, Base, Pinned("Bye"), "application/yaml");

@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
 using PxFunctions.Journeys;
 using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Simulation;
 
 namespace PxFunctions.Tests.Journeys;
 
@@ -68,6 +71,16 @@ public static class Samples
             return hour is >= 10 and < 18;
         });
     }
+
+    /// <summary>The sample customer agreed to marketing on both channels at checkout.</summary>
+    public static SimulatedConsent MarketingConsent { get; } = new(new ChannelConsent(true, true, false), new ChannelConsent(true, true, false));
+
+    /// <summary>The live sender's rules with the shipped defaults (or the cap given) and this consent (<see cref="MarketingConsent"/> unless given).</summary>
+    public static SimulationRules Rules(SimulatedConsent? consent = null, FrequencyCap? cap = null) =>
+        new(new SendRulesPreview(LiveRules(cap)), consent ?? MarketingConsent);
+
+    public static SendRules LiveRules(FrequencyCap? cap = null) =>
+        new(new QuietHours(), new DispatchSettings { PublicBaseUrl = new Uri("http://127.0.0.1:7071"), Cap = cap ?? FrequencyCap.Default });
 
     public static DateTimeOffset At(string iso) => DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,29 @@
+using PxFunctions.Channels;
+using PxFunctions.Channels.Dispatch;
+using PxFunctions.Configuration;
+using PxFunctions.Intake.Lifecycle;
+using PxFunctions.Journeys.Definitions;
+using PxFunctions.Journeys.Simulation;
+
+namespace PxFunctions.Journeys;
+
+/// <summary>
+/// A simulation as the app runs it, for the admin API and the <c>simulate</c> command alike: the sample completed
+/// with the brand and links live intake would give it (<see cref="PurchaseModel"/>), and every message decided by the
+/// live sender's <see cref="SendRules"/> (quiet hours with the brand's window, the frequency cap, consent from the
+/// request).
+/// </summary>
+public sealed class JourneySimulation(SendRules rules, BrandSettings brand)
+{
+    private readonly SendRulesPreview _preview = new(rules);
+
+    /// <summary>Built from the app's settings, as the app's services are (<see cref="ChannelRegistration"/>).</summary>
+    public static JourneySimulation From(ChannelSettings settings) => new(ChannelRegistration.Rules(settings), settings.Brand);
+
+    public Task<SimulationResult> RunAsync(JourneyDefinition definition, int version, SimulationRequest request, CancellationToken cancellationToken)
+    {
+        var sample = PurchaseModel.Complete(SimulationRequest.WithProduct(request.Sample, definition), brand);
+        return JourneySimulator.RunAsync(
+            definition, version, sample, request.Replies, request.Events, request.Start, request.Horizon, new SimulationRules(_preview, request.Consent), cancellationToken: cancellationToken);
+    }
+}
