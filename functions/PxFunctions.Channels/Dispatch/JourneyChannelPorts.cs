@@ -31,7 +31,7 @@ public sealed class JourneyMessenger(CustomerMessageSender sender) : IJourneyMes
             MessageStatus.Held => new SendResult(SendStatus.Held, record.HoldUntil, record.Channel, record.Reason),
             MessageStatus.Suppressed => new SendResult(SendStatus.Suppressed, Channel: record.Channel, Reason: record.Reason),
             MessageStatus.Failed => new SendResult(SendStatus.Failed, Channel: record.Channel, Reason: record.Reason),
-            _ => new SendResult(SendStatus.Sent, Channel: record.Channel),
+            _ => new SendResult(SendStatus.Sent, Channel: record.Channel, SentAt: record.SentAt),
         };
     }
 }

@@ -57,8 +57,11 @@ public interface IJourneyMessenger
     Task<SendResult> SendAsync(string instanceId, string messageId, OutboundMessage message, DateTimeOffset? orderedAt, CancellationToken cancellationToken);
 }
 
-/// <summary>What became of a message: sent, suppressed (with the reason), failed, or held until a time.</summary>
-public sealed record SendResult(SendStatus Status, DateTimeOffset? HeldUntil = null, string? Channel = null, string? Reason = null);
+/// <summary>
+/// What became of a message: sent (and when it first went: a retry, or a send repeated by an episode the engine ran
+/// again, answers with the first time), suppressed (with the reason), failed, or held until a time.
+/// </summary>
+public sealed record SendResult(SendStatus Status, DateTimeOffset? HeldUntil = null, string? Channel = null, string? Reason = null, DateTimeOffset? SentAt = null);
 
 public enum SendStatus
 {

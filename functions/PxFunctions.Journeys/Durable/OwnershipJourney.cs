@@ -29,7 +29,20 @@ public sealed record JourneyRun
 
     /// <summary>The custom status when the last execution ended: a new execution starts with none, so it sets this again.</summary>
     public JourneyStatus? Status { get; init; }
+
+    /// <summary>Replies that came while the journey was not waiting for an answer (see <see cref="PendingReply"/>).</summary>
+    public List<PendingReply> PendingReplies { get; init; } = [];
 }
+
+/// <summary>
+/// A reply that came while the journey, as its history stands, was not waiting for an answer — kept (a reference,
+/// never the text) in case it answers the question asked next. The Azure Storage provider sends an episode's
+/// messages before it saves the episode's history, so an episode that is run again (its worker died, or storage
+/// failed, between the two) may already have had its activities run: the customer got the question and answered,
+/// while the history the engine kept still has the journey before the question. When the journey then asks, the
+/// send finds the question sent already and says when; a reply received after that answers it.
+/// </summary>
+public sealed record PendingReply(string Ref, string? Channel, DateTimeOffset At);
 
 /// <summary>
 /// One customer's ownership journey for one purchased product, instance id <c>{shop}:{order}:{line}</c>. A small
@@ -49,6 +62,12 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
 {
     public const int MaxEventsPerExecution = 20;
     public const int MaxRemembered = 64;
+
+    /// <summary>Replies kept from before a question (<see cref="PendingReply"/>), the latest.</summary>
+    public const int MaxPendingReplies = 5;
+
+    /// <summary>How much earlier than the question's send a reply's provider timestamp may read and still answer it.</summary>
+    public static readonly TimeSpan ReplyClockSkew = TimeSpan.FromSeconds(2);
 
     /// <summary>Rounds of the send activity's retry policy a message gets before the journey goes on without it.</summary>
     public const int MaxSendRounds = 6;
@@ -94,6 +113,12 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
         var events = 0;
         while (journey.Outcome is null)
         {
+            if (await journey.TakeEarlyAnswerAsync())
+            {
+                events++;
+                continue;
+            }
+
             foreach (var name in names.Where(n => !waits.ContainsKey(n)))
             {
                 waits[name] = context.WaitForExternalEvent<JsonElement>(name);
@@ -148,6 +173,10 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
         private readonly JourneyInterpreter _interpreter = interpreter;
         private int _records = run.Records;
         private JourneyStatus? _status = run.Status;
+        private readonly List<PendingReply> _pending = [.. run.PendingReplies];
+
+        // The question this execution last sent, and when it first went.
+        private (string? Step, DateTimeOffset SentAt)? _asked;
 
         public JourneyOutcome? Outcome { get; private set; }
         public bool Migrated { get; private set; }
@@ -165,7 +194,37 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
             Records = _records,
             Generation = run.Generation + 1,
             Status = _status,
+            PendingReplies = [.. _pending],
         };
+
+        /// <summary>
+        /// When the journey now waits for the answer to a question that first went before replies it kept (see
+        /// <see cref="PendingReply"/>), the earliest reply received after the question (a clock skew allowed) is
+        /// applied as the reply to it. Replies older than the question are dropped: they were handled when they came.
+        /// </summary>
+        public async Task<bool> TakeEarlyAnswerAsync()
+        {
+            if (_pending.Count == 0 || _state is not { Waiting: WaitingFor.Reply } state || _asked is not { } asked || asked.Step != state.Step)
+            {
+                return false;
+            }
+
+            var reply = _pending.Where(p => p.At >= asked.SentAt - ReplyClockSkew).OrderBy(p => p.At).FirstOrDefault();
+            _pending.Clear();
+            if (reply is null)
+            {
+                return false;
+            }
+
+            logger.LogInformation("Journey {InstanceId}: a reply kept from before step {Step} was asked answers it", context.InstanceId, state.Step);
+            var reading = await context.CallActivityAsync<ReplyReading>(
+                JourneyFunctionNames.ReadReply,
+                new ReadReplyRequest(context.InstanceId, state.JourneyId, state.Version, state.Step, state.ConfirmingHandoff, reply.Ref),
+                ActivityRetry);
+            var data = new JsonObject { ["ref"] = reply.Ref, ["channel"] = reply.Channel, ["at"] = reply.At };
+            await ApplyAsync(new JourneyEvent(JourneyEventKind.External, JourneyInterpreter.Events.Reply, data, context.CurrentUtcDateTime, reading));
+            return true;
+        }
 
         public async Task OnEventAsync(string name, JsonObject data, Dictionary<(string, int), JourneyDefinition> definitions, LoadedJourney loaded)
         {
@@ -187,6 +246,20 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
             ReplyReading? reading = null;
             if (name == JourneyInterpreter.Events.Reply && _state is not null)
             {
+                if (_state.Waiting == WaitingFor.Reply)
+                {
+                    // A reply to the question being waited on: nothing kept from before can answer it any more.
+                    _pending.Clear();
+                }
+                else if ((string?)data["ref"] is { } kept && data["at"] is { } at)
+                {
+                    _pending.Add(new PendingReply(kept, (string?)data["channel"], at.GetValue<DateTimeOffset>()));
+                    if (_pending.Count > MaxPendingReplies)
+                    {
+                        _pending.RemoveAt(0);
+                    }
+                }
+
                 reading = (string?)data["ref"] is { } reference
                     ? await context.CallActivityAsync<ReplyReading>(
                         JourneyFunctionNames.ReadReply,
@@ -286,6 +359,11 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
                     logger.LogWarning("Journey {InstanceId}: message {Number} failed (round {Round}): {Reason}", context.InstanceId, message.Number, failedRounds, reason);
                     await context.CreateTimer(context.CurrentUtcDateTime + SendRoundDelay, CancellationToken.None);
                     continue;
+                }
+
+                if (result is { Status: SendStatus.Sent, SentAt: { } sentAt } && message.Ask is not null)
+                {
+                    _asked = (message.Step, sentAt);
                 }
 
                 if (result is not { Status: SendStatus.Held, HeldUntil: { } until } || attempt >= 100)

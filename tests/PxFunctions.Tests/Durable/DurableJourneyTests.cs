@@ -85,6 +85,20 @@ public sealed class DurableJourneyTests(StorageFixture storage)
           - { id: done, type: end, outcome: rated }
         """;
 
+    private const string EarlyAnswer = """
+        id: durable-early-answer
+        name: Early answer
+        trigger: { event: paid, skus: [SERUM-C-30] }
+        locales: [en]
+        channels: [sms]
+        steps:
+          - { id: settle, type: wait, duration: PT10S }
+          - { id: rate, type: ask, class: service, expect: rating, record: score, timeout: PT20S, noReply: missed, message: { sms: { en: "How is it? Reply 1-5" } } }
+          - { id: thanks, type: send, class: service, next: done, message: { sms: { en: "Thanks for the {{ answers.score }}!" } } }
+          - { id: missed, type: send, class: service, message: { sms: { en: "No answer" } } }
+          - { id: done, type: end, outcome: rated }
+        """;
+
     private static async Task PublishAsync(ChannelHarness h, string document)
     {
         var (definition, errors) = JourneyValidator.Validate(document);
@@ -171,6 +185,38 @@ public sealed class DurableJourneyTests(StorageFixture storage)
         Assert.True((int?)JsonNode.Parse(state.Input!)!["Generation"] >= 1, "The stage change did not ContinueAsNew: " + state.Input);
 
         await AssertTaskHubHoldsNoPersonalDataAsync(h);
+    }
+
+    [Fact]
+    public async Task AnswerToAQuestionSentByAnEpisodeTheEngineRanAgain_IsTakenWhenTheJourneyAsks()
+    {
+        // Found by the fault soak: the provider sends an episode's messages before it saves its history, so after a
+        // failed save the question had gone (and been answered) while the kept history still waited before it.
+        // Here the question's send is made to have happened so: its log row says sent, and the reply routes to the
+        // journey while it still waits in "settle".
+        await using var h = await ChannelHarness.StartAsync(storage, DateTimeOffset.UtcNow, dispatcher: true);
+        await PublishAsync(h, EarlyAnswer);
+        var id = await StartAsync(h, "durable-early-answer", "c-early");
+        await Eventually.TrueAsync(async () => (string?)(await StatusAsync(h, id))?["step"] == "settle", "the journey to wait in settle", 90_000);
+
+        var sentAt = DateTimeOffset.UtcNow;
+        Assert.True((await h.Log.TryAddAsync(
+            new MessageRecord
+            {
+                CustomerKey = "c:c-early", EffectId = id + "/m1", InstanceId = id, Status = MessageStatus.Sent, Kind = "journey", Class = "service",
+                Channel = "sms", To = Phone, JourneyId = "durable-early-answer", Step = "rate", Preview = "How is it? Reply 1-5", Sequence = 1,
+                CreatedAt = sentAt, UpdatedAt = sentAt, SentAt = sentAt,
+            },
+            None)).Saved);
+        await h.Host.Services.GetRequiredService<Conversations>().RecordAsync(
+            ContactChannel.Sms, new Conversation(Phone, id, "c-early", "durable-early-answer", "rate", true, sentAt), None);
+        Assert.Equal(HttpStatusCode.OK, await ReplyAsync(h, "Incoming_early_1", "4"));
+
+        await WaitForAsync(h, id, s => s.Status == InstanceStatus.Completed, "the journey to end");
+        var output = JsonNode.Parse((await Instances(h).GetAsync(id, None))!.Output!)!;
+        Assert.Equal(("rated", 4), ((string?)output["outcome"], (int?)output["answers"]!["score"]));
+        // The question is not sent again; the answer's thanks is.
+        Assert.Equal(["Thanks for the 4!"], h.Acs.Sms.Select(s => s.Message));
     }
 
     [Fact]
