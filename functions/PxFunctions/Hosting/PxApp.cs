@@ -112,6 +112,7 @@ public static class PxApp
         services.AddPxChannels(settings.Channels);
         services.AddPxJourneys(settings.LoadExampleJourneys);
         services.AddPxIntake(settings);
+        services.AddPxPrivacy();
 
         services.AddSingleton<StorageBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageBootstrap>());
@@ -131,6 +132,7 @@ public static class PxApp
         endpoints.MapCustomerLinksApi();
         endpoints.MapMessagingApi(settings.Channels);
         endpoints.MapStorefrontWebhooksApi();
+        endpoints.MapCustomersApi();
         return endpoints;
     }
 
