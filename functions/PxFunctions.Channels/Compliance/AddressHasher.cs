@@ -12,7 +12,7 @@ namespace PxFunctions.Channels.Compliance;
 /// is unset a random key is made once and kept in the <c>Keys</c> table of the app's storage (set the setting from Key
 /// Vault in production so the key does not sit beside the hashes). Changing the key forgets every address's consent.
 /// </summary>
-public sealed class AddressHasher
+public sealed class AddressHasher : IDisposable
 {
     public const string TableName = "Keys";
     private const string Partition = "hmac";
@@ -71,4 +71,6 @@ public sealed class AddressHasher
             _gate.Release();
         }
     }
+
+    public void Dispose() => _gate.Dispose();
 }

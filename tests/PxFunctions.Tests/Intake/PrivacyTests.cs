@@ -340,7 +340,9 @@ public sealed class PrivacyTests(StorageFixture storage)
             Assert.Equal(HttpStatusCode.OK, created.StatusCode);
         }
 
-        await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == c.Phone), "the welcome", 90_000);
+        var id = IntakeProcessor.InstanceIdOf(Shop, orderId, "487817672276298554");
+        await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == c.Phone && s.Message.StartsWith("How is it", StringComparison.Ordinal)), "the question", 90_000);
+        await Eventually.TrueAsync(async () => await WaitingForAsync(h, id) == "reply", "the journey to wait for the answer", 90_000);
 
         // An erasure that stopped after its first steps: the message log and consent done, the rest not.
         await h.Log.ForgetAsync("c:" + c.Key, None);
@@ -352,6 +354,7 @@ public sealed class PrivacyTests(StorageFixture storage)
             Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
         }
 
+        await Eventually.TrueAsync(async () => await Instances(h).GetAsync(id, None) is null, "the journey to be purged", 90_000);
         await Eventually.TrueAsync(async () => (await SearchAsync(h.Host, c)).Hits.Count == 0, "no trace of the customer", 90_000);
     }
 
@@ -466,7 +469,8 @@ public sealed class PrivacyTests(StorageFixture storage)
     {
         if (bytes is [0x1f, 0x8b, ..])
         {
-            using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+            using var memory = new MemoryStream(bytes);
+            using var gzip = new GZipStream(memory, CompressionMode.Decompress);
             using var reader = new StreamReader(gzip);
             return reader.ReadToEnd();
         }
