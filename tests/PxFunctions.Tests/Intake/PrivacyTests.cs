@@ -390,6 +390,40 @@ public sealed class PrivacyTests(StorageFixture storage)
         await Instances(h).TerminateAsync(running, "test over", None);
     }
 
+    [Fact]
+    public async Task ConsentLedger_RowsFromBeforeHashing_StillHold_AndAreMovedUnderTheHashOnErasure()
+    {
+        await using var h = await ChannelHarness.StartAsync(storage, DateTimeOffset.UtcNow);
+        var c = Customer.New();
+        var table = h.Host.Storage.Table(ConsentLedger.TableName);
+        var legacy = "sms:" + c.Phone;
+        var at = DateTimeOffset.UtcNow.AddDays(-30);
+        await table.AddEntityAsync(new TableEntity(legacy, "state") { ["Service"] = true, ["ServiceAt"] = at, ["OptedOut"] = true, ["OptedOutAt"] = at, ["CustomerId"] = c.Key, ["Channel"] = "Sms" }, None);
+        await table.AddEntityAsync(new TableEntity(legacy, "h:0638000000000000000:sms-old") { ["Action"] = "OptedOut", ["At"] = at, ["Source"] = "sms reply", ["Text"] = "STOP", ["EventId"] = "sms:old", ["Address"] = c.Phone, ["Channel"] = "Sms" }, None);
+
+        Assert.True((await h.Consent.GetAsync(ContactChannel.Sms, c.Phone, None)).OptedOut);
+        await h.GrantAsync(ContactChannel.Sms, c.Phone, ConsentAction.ServiceGranted);
+        Assert.True((await h.Consent.GetAsync(ContactChannel.Sms, c.Phone, None)).OptedOut); // seeded from the legacy state
+        Assert.Equal(2, (await h.Consent.HistoryAsync(ContactChannel.Sms, c.Phone, None)).Count);
+
+        await h.Consent.AnonymiseAsync(ContactChannel.Sms, c.Phone, None);
+        await h.Consent.AnonymiseAsync(ContactChannel.Sms, c.Phone, None);
+
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(cancellationToken: None))
+        {
+            rows.Add(row);
+        }
+
+        Assert.DoesNotContain(rows, r => r.PartitionKey == legacy);
+        Assert.All(rows, r => Assert.DoesNotContain(c.Phone, string.Join("|", r.Select(p => p.Value)), StringComparison.Ordinal));
+        Assert.All(rows, r => Assert.True(r.GetString("Text") is null && r.GetString("Address") is null && r.GetString("CustomerId") is null));
+        Assert.True((await h.Consent.GetAsync(ContactChannel.Sms, c.Phone, None)).OptedOut);
+        var history = await h.Consent.HistoryAsync(ContactChannel.Sms, c.Phone, None);
+        Assert.Equal([ConsentAction.OptedOut, ConsentAction.ServiceGranted], history.Select(e => e.Action));
+        Assert.All(history, e => Assert.Null(e.Text));
+    }
+
     /// <summary>
     /// Every table, queue and blob container of the account, enumerated (none is named here): where any form of the
     /// customer's data occurs. Blobs the task hub compresses are read uncompressed; queue messages as text and base64.
