@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
@@ -72,6 +73,10 @@ public sealed class CustomerErasure(
             await conversations.ForgetAsync(ContactChannel.Email, email, cancellationToken);
             await consent.AnonymiseAsync(ContactChannel.Email, email, cancellationToken);
         }
+
+        // Exports the app stored before they were built on request (partition export:{shop}) hold the whole customer.
+        var key = JsonSerializer.Serialize(customerKey);
+        await records.ForgetMentioningAsync("export:" + customer.Profile.Shop, payload => payload.Contains(key, StringComparison.Ordinal), cancellationToken);
 
         foreach (var dev in outbox)
         {
