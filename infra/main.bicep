@@ -53,6 +53,12 @@ param answerLinkKey string
 param eventGridSecret string
 
 @secure()
+@minLength(32)
+@description('Key of the keyed hash (HMAC) naming phone numbers and emails in the consent ledger. azd generates it; changing it forgets every opt-out.')
+@metadata({ azd: { type: 'generate', config: { length: 48, noSpecial: true } } })
+param privacyHashKey string
+
+@secure()
 @minLength(1)
 @description('Shopify webhook signing secret(s): the app client secret, or during a rotation the old and new, comma-separated.')
 param shopifyWebhookSecrets string
@@ -114,6 +120,7 @@ var secretNames secretNamesType = {
   ordersWebhookSecrets: 'orders-webhook-secrets'
   answerLinkKey: 'px-answer-link-key'
   eventGridSecret: 'px-event-grid-secret'
+  privacyHashKey: 'px-privacy-hash-key'
 }
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
@@ -152,6 +159,7 @@ module keyVault 'app/key-vault.bicep' = {
       '${secretNames.ordersWebhookSecrets}': ordersWebhookSecrets
       '${secretNames.answerLinkKey}': answerLinkKey
       '${secretNames.eventGridSecret}': eventGridSecret
+      '${secretNames.privacyHashKey}': privacyHashKey
     }
   }
 }

@@ -127,6 +127,10 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
           value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.eventGridSecret})'
         }
         {
+          name: 'Px__Privacy__HashKey'
+          value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.privacyHashKey})'
+        }
+        {
           name: 'Shopify__WebhookSecrets'
           value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.shopifyWebhookSecrets})'
         }

@@ -26,4 +26,7 @@ type secretNamesType = {
 
   @description('Px__EventGridSecret: shared secret Event Grid sends in the webhook URL.')
   eventGridSecret: string
+
+  @description('Px__Privacy__HashKey: key of the keyed hash that names addresses in the consent ledger.')
+  privacyHashKey: string
 }

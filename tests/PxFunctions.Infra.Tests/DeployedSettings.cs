@@ -19,7 +19,7 @@ public static class DeployedSettings
     public static IReadOnlyList<string> Secrets { get; } =
     [
         SettingNames.AdminKey, "Shopify__WebhookSecrets", "WooCommerce__WebhookSecrets", "Orders__WebhookSecrets",
-        "Px__AnswerLinkKey", "Px__EventGridSecret",
+        "Px__AnswerLinkKey", "Px__EventGridSecret", SettingNames.PrivacyHashKey,
     ];
 
     /// <summary>Everything that must be set: identity-based storage, telemetry with Entra ID, secrets, ACS.</summary>

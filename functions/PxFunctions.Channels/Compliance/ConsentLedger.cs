@@ -1,4 +1,5 @@
 using System.Globalization;
+using Azure;
 using Azure.Data.Tables;
 
 namespace PxFunctions.Channels.Compliance;
@@ -60,24 +61,34 @@ public sealed record ConsentState(
 /// The consent ledger: per address (an E.164 number or an email), one state row and an append-only history row per
 /// change, written together in one entity-group transaction. A change is recorded once (its event id keys its
 /// history row) and changes apply in time order per field, so a late, older storefront report cannot undo a newer
-/// STOP. The history keeps source, time, exact text and address: the record a regulator asks for.
+/// STOP. The history keeps source, time, exact text and address: the record a regulator asks for. An address's
+/// partition is named by its keyed hash (<see cref="AddressHasher"/>), so when a customer is erased
+/// (<see cref="AnonymiseAsync"/>) their rows keep only what compliance needs — the hash, each action, its time and
+/// source — and a later order with the same number still finds the STOP. Rows written before addresses were hashed
+/// (partition <c>sms:+1415...</c>) are still read, and are moved when the address is erased.
 /// </summary>
-public sealed class ConsentLedger(TableClient table)
+public sealed class ConsentLedger(TableClient table, AddressHasher hasher)
 {
     public const string TableName = "Consent";
     private const string StateKey = "state";
 
-    public static string PartitionOf(ContactChannel channel, string address) =>
-        (channel == ContactChannel.Sms ? "sms:" : "email:") + address.Trim().ToLowerInvariant();
+    /// <summary>The partition of an address: its channel and its keyed hash.</summary>
+    public async Task<string> PartitionAsync(ContactChannel channel, string address, CancellationToken cancellationToken) =>
+        Prefix(channel) + await hasher.HashAsync(address, cancellationToken);
+
+    /// <summary>Where an address's rows were kept before partitions were hashed.</summary>
+    private static string LegacyPartitionOf(ContactChannel channel, string address) => Prefix(channel) + address.Trim().ToLowerInvariant();
+
+    private static string Prefix(ContactChannel channel) => channel == ContactChannel.Sms ? "sms:" : "email:";
 
     /// <summary>Records a change; returns false when this event id was recorded before (nothing changes then).</summary>
     public async Task<bool> RecordAsync(ConsentChange change, CancellationToken cancellationToken)
     {
-        var partition = PartitionOf(change.Channel, change.Address);
+        var partition = await PartitionAsync(change.Channel, change.Address, cancellationToken);
         for (var attempt = 0; ; attempt++)
         {
             var current = await table.GetEntityIfExistsAsync<TableEntity>(partition, StateKey, cancellationToken: cancellationToken);
-            var state = current.HasValue ? current.Value! : new TableEntity(partition, StateKey);
+            var state = current.HasValue ? current.Value! : await LegacyStateAsync(change.Channel, change.Address, partition, cancellationToken) ?? new TableEntity(partition, StateKey);
             Apply(state, change);
             var history = new TableEntity(partition, "h:" + change.At.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + ":" + Key(change.EventId))
             {
@@ -115,13 +126,14 @@ public sealed class ConsentLedger(TableClient table)
 
     public async Task<ConsentState> GetAsync(ContactChannel channel, string address, CancellationToken cancellationToken)
     {
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(channel, address), StateKey, cancellationToken: cancellationToken);
-        if (!row.HasValue)
+        var partition = await PartitionAsync(channel, address, cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, StateKey, cancellationToken: cancellationToken);
+        var e = row.HasValue ? row.Value! : await LegacyStateAsync(channel, address, partition, cancellationToken);
+        if (e is null)
         {
             return ConsentState.None(channel, address);
         }
 
-        var e = row.Value!;
         return new ConsentState(
             channel,
             address,
@@ -136,22 +148,82 @@ public sealed class ConsentLedger(TableClient table)
     /// <summary>Every recorded change on an address, oldest first (for an admin or an export).</summary>
     public async Task<List<ConsentChange>> HistoryAsync(ContactChannel channel, string address, CancellationToken cancellationToken)
     {
-        var partition = PartitionOf(channel, address);
         var changes = new List<ConsentChange>();
-        await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {"h:"} and RowKey lt {"h;"}"), cancellationToken: cancellationToken))
+        foreach (var partition in new[] { LegacyPartitionOf(channel, address), await PartitionAsync(channel, address, cancellationToken) })
         {
-            changes.Add(new ConsentChange(
-                channel,
-                e.GetString("Address") ?? address,
-                Enum.Parse<ConsentAction>(e.GetString("Action")!),
-                e.GetDateTimeOffset("At") ?? default,
-                e.GetString("Source") ?? "",
-                e.GetString("Text"),
-                e.GetString("EventId") ?? "",
-                e.GetString("CustomerId")));
+            await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {"h:"} and RowKey lt {"h;"}"), cancellationToken: cancellationToken))
+            {
+                changes.Add(new ConsentChange(
+                    channel,
+                    e.GetString("Address") ?? address,
+                    Enum.Parse<ConsentAction>(e.GetString("Action")!),
+                    e.GetDateTimeOffset("At") ?? default,
+                    e.GetString("Source") ?? "",
+                    e.GetString("Text"),
+                    e.GetString("EventId") ?? "",
+                    e.GetString("CustomerId")));
+            }
         }
 
-        return changes;
+        return changes.OrderBy(c => c.At).ToList();
+    }
+
+    /// <summary>
+    /// Erasure: the address's rows keep the action, time, source and event of each change and the state they add up
+    /// to (so an opt-out still holds), under the address's keyed hash; the address, the exact texts and the customer
+    /// are removed. Idempotent: an interrupted run is finished by the next.
+    /// </summary>
+    public async Task AnonymiseAsync(ContactChannel channel, string address, CancellationToken cancellationToken)
+    {
+        var partition = await PartitionAsync(channel, address, cancellationToken);
+        var legacy = LegacyPartitionOf(channel, address);
+        var hasState = (await table.GetEntityIfExistsAsync<TableEntity>(partition, StateKey, cancellationToken: cancellationToken)).HasValue;
+        foreach (var source in new[] { partition, legacy })
+        {
+            await foreach (var row in table.QueryAsync<TableEntity>(r => r.PartitionKey == source, cancellationToken: cancellationToken))
+            {
+                var kept = new TableEntity(partition, row.RowKey);
+                foreach (var (name, value) in row)
+                {
+                    if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag" or "Address" or "Text" or "CustomerId"))
+                    {
+                        kept[name] = value;
+                    }
+                }
+
+                // The hashed state row (seeded from the legacy one at its first change) wins over the legacy state.
+                if (source == partition || row.RowKey != StateKey || !hasState)
+                {
+                    await table.UpsertEntityAsync(kept, TableUpdateMode.Replace, cancellationToken);
+                }
+
+                if (source == legacy)
+                {
+                    await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>The state row of an address from before partitions were hashed, re-keyed to <paramref name="partition"/>.</summary>
+    private async Task<TableEntity?> LegacyStateAsync(ContactChannel channel, string address, string partition, CancellationToken cancellationToken)
+    {
+        var legacy = await table.GetEntityIfExistsAsync<TableEntity>(LegacyPartitionOf(channel, address), StateKey, cancellationToken: cancellationToken);
+        if (!legacy.HasValue)
+        {
+            return null;
+        }
+
+        var state = new TableEntity(partition, StateKey);
+        foreach (var (name, value) in legacy.Value!)
+        {
+            if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+            {
+                state[name] = value;
+            }
+        }
+
+        return state;
     }
 
     /// <summary>Applies a change to the state row, field by field, only if it is newer than what set that field.</summary>

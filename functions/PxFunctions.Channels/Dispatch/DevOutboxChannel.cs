@@ -35,6 +35,18 @@ public sealed class DevOutboxChannel(TableClient table, TimeProvider time, ILogg
         return messages.OrderByDescending(m => m.At).Take(top).ToList();
     }
 
+    /// <summary>Erasure: deletes what the outbox holds for these addresses.</summary>
+    public async Task ForgetAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken)
+    {
+        await foreach (var e in table.QueryAsync<TableEntity>(m => m.PartitionKey == Partition, select: ["PartitionKey", "RowKey", "To"], cancellationToken: cancellationToken))
+        {
+            if (e.GetString("To") is { } to && addresses.Contains(to, StringComparer.OrdinalIgnoreCase))
+            {
+                await table.DeleteEntityAsync(e.PartitionKey, e.RowKey, ETag.All, cancellationToken);
+            }
+        }
+    }
+
     private async Task<ChannelResult> StoreAsync(string channel, string to, string? subject, string text, Guid key, CancellationToken cancellationToken)
     {
         var id = "dev-" + key.ToString("N");

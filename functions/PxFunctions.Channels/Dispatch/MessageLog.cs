@@ -164,6 +164,23 @@ public sealed class MessageLog(TableClient messages, TableClient index)
         return all.OrderByDescending(m => m.CreatedAt).ToList();
     }
 
+    /// <summary>
+    /// Erasure: deletes every message of a customer (recipient, preview, status) and the index rows pointing at them.
+    /// The index row goes first, so a run that stops half-way leaves nothing a retry cannot find again.
+    /// </summary>
+    public async Task ForgetAsync(string customerKey, CancellationToken cancellationToken)
+    {
+        foreach (var message in await ForCustomerAsync(customerKey, cancellationToken))
+        {
+            if (message.ProviderMessageId is { } providerId)
+            {
+                await index.DeleteEntityAsync(IndexKey(providerId), "m", ETag.All, cancellationToken);
+            }
+
+            await messages.DeleteEntityAsync(customerKey, RowKeyOf(message.EffectId), ETag.All, cancellationToken);
+        }
+    }
+
     public Task IndexAsync(string providerMessageId, MessageRecord record, CancellationToken cancellationToken) =>
         index.UpsertEntityAsync(
             new TableEntity(IndexKey(providerMessageId), "m") { ["CustomerKey"] = record.CustomerKey, ["EffectId"] = record.EffectId },

@@ -157,4 +157,25 @@ public sealed class CustomerRecords(Azure.Data.Tables.TableClient table)
         return list.OrderBy(r => r.Item3).ToList();
     }
 
+    /// <summary>Erasure: deletes the records of a shared partition whose payload <paramref name="mentions"/> the customer.</summary>
+    public async Task ForgetMentioningAsync(string partition, Func<string, bool> mentions, CancellationToken cancellationToken)
+    {
+        await foreach (var e in table.QueryAsync<Azure.Data.Tables.TableEntity>(r => r.PartitionKey == partition, cancellationToken: cancellationToken))
+        {
+            if (mentions(e.GetString("Payload") ?? ""))
+            {
+                await table.DeleteEntityAsync(e.PartitionKey, e.RowKey, Azure.ETag.All, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Erasure: deletes every record of a customer, an address or an instance (the partition).</summary>
+    public async Task ForgetAsync(string customerKey, CancellationToken cancellationToken)
+    {
+        await foreach (var e in table.QueryAsync<Azure.Data.Tables.TableEntity>(r => r.PartitionKey == customerKey, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            await table.DeleteEntityAsync(e.PartitionKey, e.RowKey, Azure.ETag.All, cancellationToken);
+        }
+    }
+
 }

@@ -107,18 +107,25 @@ public sealed class CustomerStore(TableClient customers, TableClient orders)
         return rows;
     }
 
-    /// <summary>Deletes a customer's rows and the index rows of their orders.</summary>
+    /// <summary>Remembers that a stored webhook body is about this customer, so erasure can delete it (row <c>webhook:{key}</c>).</summary>
+    public Task LinkWebhookAsync(string customerKey, string webhookKey, string blobName, CancellationToken cancellationToken) =>
+        customers.UpsertEntityAsync(new TableEntity(customerKey, "webhook:" + Safe(webhookKey)) { ["Blob"] = blobName }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>
+    /// Deletes the index rows of a customer's orders, then their rows, the profile last: the profile is how an erasure
+    /// finds everything else, so a run that stops half-way is finished by the next one.
+    /// </summary>
     public async Task EraseAsync(string customerKey, IEnumerable<(string Shop, string OrderId)> orderIds, CancellationToken cancellationToken)
     {
-        foreach (var row in await AllAsync(customerKey, cancellationToken))
-        {
-            await IgnoreMissingAsync(customers.DeleteEntityAsync(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken));
-        }
-
         foreach (var (shop, orderId) in orderIds)
         {
             await IgnoreMissingAsync(orders.DeleteEntityAsync(OrderKey(shop, orderId), "order", cancellationToken: cancellationToken));
             await IgnoreMissingAsync(orders.DeleteEntityAsync(OrderKey(shop, orderId), JourneyCheckRow, cancellationToken: cancellationToken));
+        }
+
+        foreach (var row in (await AllAsync(customerKey, cancellationToken)).OrderBy(r => r.RowKey == "profile"))
+        {
+            await IgnoreMissingAsync(customers.DeleteEntityAsync(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken));
         }
     }
 

@@ -1,11 +1,11 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Intake.Customers;
+using PxFunctions.Intake.Privacy;
 using PxFunctions.Intake.Storefronts;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
@@ -33,27 +33,42 @@ public sealed class IntakeProcessor(
     ConsentLedger consent,
     IJourneyInstances instances,
     IJourneyContexts contexts,
-    IReplyStore texts,
     IPublishedJourneys journeys,
     BrandSettings brand,
-    MessageLog messages,
     CustomerRecords records,
+    CustomerErasure erasure,
+    WebhookInbox inbox,
     ILogger<IntakeProcessor> logger)
 {
-    public async Task<string> HandleAsync(StoreEvent storeEvent, string webhookKey, CancellationToken cancellationToken) => storeEvent switch
+    /// <summary>
+    /// Acts on a webhook's event. The stored body is tied to the customer it is about (so erasing them deletes it);
+    /// a <c>customers/redact</c> deletes its own body last, as it names the customer too.
+    /// </summary>
+    public async Task<string> HandleAsync(StoreEvent storeEvent, IntakeMessage message, CancellationToken cancellationToken)
     {
-        OrderEvent order => await OrderAsync(order, cancellationToken),
-        FulfillmentEvent fulfillment => await FulfillmentAsync(fulfillment, webhookKey, cancellationToken),
-        RefundEvent refund => await RefundAsync(refund, cancellationToken),
-        ConsentEvent change => await ConsentAsync(change, webhookKey, cancellationToken),
-        PrivacyEvent privacy => await PrivacyAsync(privacy, cancellationToken),
-        _ => "ignored",
-    };
+        var (outcome, customerKey) = storeEvent switch
+        {
+            OrderEvent order => await OrderAsync(order, cancellationToken),
+            FulfillmentEvent fulfillment => await FulfillmentAsync(fulfillment, message.Key, cancellationToken),
+            RefundEvent refund => await RefundAsync(refund, cancellationToken),
+            ConsentEvent change => await ConsentAsync(change, message.Key, cancellationToken),
+            PrivacyEvent privacy => await PrivacyAsync(privacy, cancellationToken),
+            _ => ((string, string?))("ignored", null),
+        };
+        if (storeEvent is PrivacyEvent { Erase: true })
+        {
+            await inbox.ForgetBodyAsync(WebhookInbox.BlobName(message), cancellationToken);
+        }
+        else if (customerKey is not null)
+        {
+            await customers.LinkWebhookAsync(customerKey, message.Key, WebhookInbox.BlobName(message), cancellationToken);
+        }
+
+        return outcome;
+    }
 
     /// <summary>Instance ids are table keys of the task hub: keep them well inside the 1 KiB key limit.</summary>
     public const int MaxInstanceIdLength = 200;
-
-    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>The deterministic instance id of a line item's journey: the same however often the order is reported.</summary>
     public static string InstanceIdOf(string shop, string orderId, string lineItemId)
@@ -69,14 +84,14 @@ public sealed class IntakeProcessor(
         return id[..(MaxInstanceIdLength - 17)] + "-" + hash;
     }
 
-    private async Task<string> OrderAsync(OrderEvent e, CancellationToken cancellationToken)
+    private async Task<(string, string?)> OrderAsync(OrderEvent e, CancellationToken cancellationToken)
     {
         var order = e.Order;
         var phone = E164.Of(order.Customer.Phone ?? order.Shipping?.Phone, order.Shipping?.CountryCode);
         if (order.LineItems.Count == 0 && e.Kind == OrderEventKind.Cancelled)
         {
             // A deleted (trashed) WooCommerce order carries only its id: end what we know of it.
-            return await EndAsync(order.Shop, order.OrderId, [], "order cancelled", cancellationToken);
+            return (await EndAsync(order.Shop, order.OrderId, [], "order cancelled", cancellationToken), (await customers.GetOrderAsync(order.Shop, order.OrderId, cancellationToken))?.CustomerKey);
         }
 
         var profile = new CustomerProfile(
@@ -96,7 +111,7 @@ public sealed class IntakeProcessor(
 
         if (e.Kind == OrderEventKind.Cancelled)
         {
-            return await EndAsync(order.Shop, order.OrderId, order.LineItems.Select(l => l.Id).ToList(), "order cancelled", cancellationToken);
+            return (await EndAsync(order.Shop, order.OrderId, order.LineItems.Select(l => l.Id).ToList(), "order cancelled", cancellationToken), profile.Key);
         }
 
         var started = 0;
@@ -110,7 +125,7 @@ public sealed class IntakeProcessor(
         }
 
         await KeepCheckAsync(order, e.Kind, e.At, checks, cancellationToken);
-        return $"order {e.Kind.ToString().ToLowerInvariant()}: {started} journey(s) started";
+        return ($"order {e.Kind.ToString().ToLowerInvariant()}: {started} journey(s) started", profile.Key);
     }
 
     /// <summary>
@@ -233,7 +248,7 @@ public sealed class IntakeProcessor(
         _ => kind == OrderEventKind.Fulfilled,
     };
 
-    private async Task<string> FulfillmentAsync(FulfillmentEvent e, string webhookKey, CancellationToken cancellationToken)
+    private async Task<(string, string?)> FulfillmentAsync(FulfillmentEvent e, string webhookKey, CancellationToken cancellationToken)
     {
         var known = await customers.GetOrderAsync(e.Shop, e.OrderId, cancellationToken) ?? throw new OrderNotYetKnownException(e.Shop, e.OrderId);
         var (customerKey, order) = known;
@@ -269,14 +284,14 @@ public sealed class IntakeProcessor(
         }
 
         await KeepCheckAsync(fulfilled, OrderEventKind.Fulfilled, e.At, checks, cancellationToken);
-        return delivered ? $"delivered: {lines.Count} line(s)" : $"fulfilment {e.ShipmentStatus ?? e.Status}";
+        return (delivered ? $"delivered: {lines.Count} line(s)" : $"fulfilment {e.ShipmentStatus ?? e.Status}", customerKey);
     }
 
-    private async Task<string> RefundAsync(RefundEvent e, CancellationToken cancellationToken)
+    private async Task<(string, string?)> RefundAsync(RefundEvent e, CancellationToken cancellationToken)
     {
         var known = await customers.GetOrderAsync(e.Shop, e.OrderId, cancellationToken);
         var lines = e.Full || e.LineItemIds.Count == 0 ? known?.Order.LineItems.Select(l => l.Id).ToList() ?? [] : e.LineItemIds.ToList();
-        return await EndAsync(e.Shop, e.OrderId, lines, "refunded", cancellationToken);
+        return (await EndAsync(e.Shop, e.OrderId, lines, "refunded", cancellationToken), known?.CustomerKey);
     }
 
     /// <summary>Ends the journeys of an order's lines (terminated: nothing more is sent, queued sends included).</summary>
@@ -315,7 +330,7 @@ public sealed class IntakeProcessor(
         }
     }
 
-    private async Task<string> ConsentAsync(ConsentEvent e, string webhookKey, CancellationToken cancellationToken)
+    private async Task<(string, string?)> ConsentAsync(ConsentEvent e, string webhookKey, CancellationToken cancellationToken)
     {
         var profile = await customers.FindAsync(e.Shop, e.CustomerId, e.Sms ? null : e.Address, e.Sms ? E164.Of(e.Address, null) : null, cancellationToken);
         var address = e.Sms ? E164.Of(e.Address, profile?.CountryCode) ?? profile?.Phone : e.Address?.ToLowerInvariant() ?? profile?.Email;
@@ -327,61 +342,36 @@ public sealed class IntakeProcessor(
         };
         if (address is null || action is null)
         {
-            return $"consent {e.State ?? "(no state)"}: nothing to record";
+            return ($"consent {e.State ?? "(no state)"}: nothing to record", profile?.Key);
         }
 
         await consent.RecordAsync(
             new ConsentChange(e.Sms ? ContactChannel.Sms : ContactChannel.Email, address, action.Value, e.At, $"{e.Source} consent update", $"state={e.State}; opt_in_level={e.OptInLevel}", $"{e.Source}:{e.Shop}:{webhookKey}", profile?.Key),
             cancellationToken);
-        return $"consent {action}";
+        return ($"consent {action}", profile?.Key);
     }
 
-    private async Task<string> PrivacyAsync(PrivacyEvent e, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>customers/data_request</c>: recorded with the customer (their export is built when an admin fetches it,
+    /// <c>GET /api/admin/customers/{key}/export</c>); <c>customers/redact</c>: the customer is erased everywhere.
+    /// </summary>
+    private async Task<(string, string?)> PrivacyAsync(PrivacyEvent e, CancellationToken cancellationToken)
     {
         var profile = await customers.FindAsync(e.Shop, e.CustomerId, e.Email, E164.Of(e.Phone, null), cancellationToken);
         if (profile is null)
         {
-            return "privacy: no such customer";
+            return ("privacy: no such customer", null);
         }
 
-        var rows = await customers.AllAsync(profile.Key, cancellationToken);
-        var orderIds = rows.Where(r => r.RowKey.StartsWith("order:", StringComparison.Ordinal))
-            .Select(r => JsonSerializer.Deserialize<StoreOrder>(r.GetString("Order")!, WebJson)!)
-            .ToList();
         if (!e.Erase)
         {
-            var export = new JsonObject
-            {
-                ["requestId"] = e.RequestId,
-                ["customer"] = JsonSerializer.SerializeToNode(profile),
-                ["orders"] = JsonSerializer.SerializeToNode(orderIds),
-                ["messages"] = JsonSerializer.SerializeToNode((await messages.ForCustomerAsync("c:" + profile.Key, cancellationToken)).Select(m => new { m.EffectId, m.Channel, m.Status, m.Reason, m.Preview, m.SentAt })),
-                ["consent"] = JsonSerializer.SerializeToNode(
-                    (profile.Phone is null ? [] : await consent.HistoryAsync(ContactChannel.Sms, profile.Phone, cancellationToken))
-                        .Concat(profile.Email is null ? [] : await consent.HistoryAsync(ContactChannel.Email, profile.Email, cancellationToken))),
-                ["records"] = JsonSerializer.SerializeToNode((await records.ListAsync("c:" + profile.Key, cancellationToken)).Select(r => new { r.Kind, r.Payload, r.At })),
-            };
-            await records.AddAsync("export:" + e.Shop, "data_request", e.RequestId ?? profile.Key, export.ToJsonString(), e.At, cancellationToken);
-            return "privacy: exported";
+            await records.AddAsync("c:" + profile.Key, "data_request", e.RequestId ?? e.At.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), new JsonObject { ["requestId"] = e.RequestId, ["at"] = e.At }.ToJsonString(), e.At, cancellationToken);
+            logger.LogInformation("Data request {RequestId} for a customer of {Shop}: the admin API exports it", e.RequestId, e.Shop);
+            return ("privacy: data request recorded (GET /api/admin/customers/{id}/export)", profile.Key);
         }
 
-        // Erase: end and purge the customer's journeys, then delete what identifies them.
-        foreach (var order in orderIds)
-        {
-            foreach (var line in order.LineItems)
-            {
-                var id = InstanceIdOf(order.Shop, order.OrderId, line.Id);
-                await instances.TerminateAsync(id, "customer data erased", cancellationToken);
-                // The purchase and the texts the journey kept are personal data; the orchestration holds ids only.
-                await contexts.ForgetAsync(id, cancellationToken);
-                await texts.ForgetAsync(id, cancellationToken);
-            }
-        }
-
-        await customers.EraseAsync(profile.Key, orderIds.Select(o => (o.Shop, o.OrderId)), cancellationToken);
-        await records.AddAsync("erased:" + e.Shop, "redact", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(profile.Key))), "{}", e.At, cancellationToken);
-        logger.LogInformation("Customer data erased for a customer of {Shop} ({Orders} orders)", e.Shop, orderIds.Count);
-        return $"privacy: erased ({orderIds.Count} orders)";
+        var erased = await erasure.EraseAsync(profile.Key, cancellationToken);
+        return ($"privacy: erased ({erased.Orders} orders, {erased.Journeys} journeys ended)", null);
     }
 
     private static JsonObject Customer(CustomerProfile p) => new()

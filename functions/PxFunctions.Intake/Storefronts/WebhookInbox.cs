@@ -91,8 +91,58 @@ public sealed class WebhookInbox(TableClient deliveries, TableClient rejected, B
         return AcceptOutcome.Accepted;
     }
 
-    public async Task<BinaryData> BodyAsync(IntakeMessage message, CancellationToken cancellationToken) =>
-        (await bodies.GetBlobClient(BlobName(message)).DownloadContentAsync(cancellationToken)).Value.Content;
+    /// <summary>The stored body; null when it is gone (erased with its customer after it was processed).</summary>
+    public async Task<BinaryData?> BodyAsync(IntakeMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await bodies.GetBlobClient(BlobName(message)).DownloadContentAsync(cancellationToken)).Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A stored body by its blob name (<see cref="BlobName"/>), null when it is gone.</summary>
+    public async Task<string?> BodyAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await bodies.GetBlobClient(blobName).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Erasure: deletes a stored body (the delivery's row, which holds no personal data, stays for deduplication).</summary>
+    public Task ForgetBodyAsync(string blobName, CancellationToken cancellationToken) =>
+        bodies.GetBlobClient(blobName).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Rejected deliveries whose kept body mentions one of <paramref name="needles"/> (an email, a number in the forms
+    /// a storefront writes it): a rejected delivery was never tied to a customer, so erasure and export search them.
+    /// </summary>
+    public async Task<List<(string PartitionKey, string RowKey, string? Topic, DateTimeOffset? ReceivedAt, string Body)>> RejectedMentioningAsync(IReadOnlyCollection<string> needles, CancellationToken cancellationToken)
+    {
+        var found = new List<(string, string, string?, DateTimeOffset?, string)>();
+        await foreach (var e in rejected.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Topic", "ReceivedAt", "Body"], cancellationToken: cancellationToken))
+        {
+            var body = e.GetString("Body") ?? "";
+            var digits = new string(body.Where(char.IsAsciiDigit).ToArray());
+            if (needles.Any(n => body.Contains(n, StringComparison.OrdinalIgnoreCase) || (n.All(char.IsAsciiDigit) && n.Length >= 7 && digits.Contains(n, StringComparison.Ordinal))))
+            {
+                found.Add((e.PartitionKey, e.RowKey, e.GetString("Topic"), e.GetDateTimeOffset("ReceivedAt"), body));
+            }
+        }
+
+        return found;
+    }
+
+    public async Task ForgetRejectedAsync(string partitionKey, string rowKey, CancellationToken cancellationToken) =>
+        await rejected.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken);
 
     public Task MarkProcessedAsync(IntakeMessage message, string outcome, CancellationToken cancellationToken) =>
         deliveries.UpsertEntityAsync(new TableEntity(PartitionOf(message.Source, message.Shop), message.Key) { ["Status"] = "processed", ["Outcome"] = outcome }, TableUpdateMode.Merge, cancellationToken);
@@ -145,7 +195,7 @@ public sealed class WebhookInbox(TableClient deliveries, TableClient rejected, B
 
     private static string PartitionOf(string source, string shop) => source + "|" + Safe(shop);
 
-    private static string BlobName(IntakeMessage message) => $"{message.Source}/{Safe(message.Shop)}/{message.Key}.json";
+    public static string BlobName(IntakeMessage message) => $"{message.Source}/{Safe(message.Shop)}/{message.Key}.json";
 
     private static string Safe(string text) => new(text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
 }

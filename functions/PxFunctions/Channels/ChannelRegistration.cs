@@ -19,9 +19,10 @@ public static class ChannelRegistration
         services.AddSingleton(new QuietHours(settings.QuietHours));
         services.AddSingleton<SendRules>();
         services.AddSingleton(new LinkSigner(settings.LinkKey));
-        services.AddSingleton(sp => new ConsentLedger(Table(sp, ConsentLedger.TableName)));
+        services.AddSingleton(sp => new AddressHasher(settings.HashKey, settings.HashKey is null ? Table(sp, AddressHasher.TableName) : null));
+        services.AddSingleton(sp => new ConsentLedger(Table(sp, ConsentLedger.TableName), sp.GetRequiredService<AddressHasher>()));
         services.AddSingleton(sp => new MessageLog(Table(sp, MessageLog.TableName), Table(sp, MessageLog.IndexTableName)));
-        services.AddSingleton(sp => new Conversations(Table(sp, Conversations.TableName)));
+        services.AddSingleton(sp => new Conversations(Table(sp, Conversations.TableName), sp.GetRequiredService<AddressHasher>()));
         services.AddSingleton(sp => new CustomerRecords(Table(sp, CustomerRecords.TableName)));
         services.AddSingleton(sp => new JourneyTexts(Table(sp, JourneyTexts.TableName)));
         services.AddSingleton<IReplyStore>(sp => sp.GetRequiredService<JourneyTexts>());

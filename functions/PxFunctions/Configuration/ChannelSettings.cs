@@ -24,6 +24,9 @@ public sealed record ChannelSettings
     public required byte[] LinkKey { get; init; }
 
     public bool LinkKeyIsEphemeral { get; init; }
+
+    /// <summary>Key of the keyed hash naming addresses in the consent ledger; null: one generated once and kept in storage.</summary>
+    public byte[]? HashKey { get; init; }
     public string? EventGridSecret { get; init; }
     public string? InboundEmailSecret { get; init; }
     public BrandSettings Brand { get; init; } = BrandSettings.Default;
@@ -73,6 +76,12 @@ public sealed record ChannelSettings
             throw new InvalidSettingException(SettingNames.AnswerLinkKey, "must be at least 32 characters long.");
         }
 
+        var hashKey = get(SettingNames.PrivacyHashKey);
+        if (hashKey is { Length: < 32 })
+        {
+            throw new InvalidSettingException(SettingNames.PrivacyHashKey, "must be at least 32 characters long.");
+        }
+
         var cap = get(SettingNames.FrequencyCapMessages) is { } messages ? Int(messages, SettingNames.FrequencyCapMessages, 1, 100) : FrequencyCap.Default.Messages;
         var days = get(SettingNames.FrequencyCapDays) is { } d ? Int(d, SettingNames.FrequencyCapDays, 1, 90) : (int)FrequencyCap.Default.Window.TotalDays;
         TextingWindow? quiet = null;
@@ -100,6 +109,7 @@ public sealed record ChannelSettings
                 ?? (get(WebsiteHostName) is { } host ? new Uri("https://" + host) : new Uri(underFunctionsHost ? "https://localhost" : "http://127.0.0.1:7071")),
             LinkKey = key is null ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32) : System.Text.Encoding.UTF8.GetBytes(key),
             LinkKeyIsEphemeral = key is null,
+            HashKey = hashKey is null ? null : System.Text.Encoding.UTF8.GetBytes(hashKey),
             EventGridSecret = get(SettingNames.EventGridSecret),
             InboundEmailSecret = get(SettingNames.InboundEmailSecret),
             Brand = new BrandSettings(

@@ -54,6 +54,11 @@ public sealed partial record PxSettings
     /// <summary>Publish the example journeys shipped with the app at start-up (standalone by default).</summary>
     public bool LoadExampleJourneys { get; init; } = true;
 
+    /// <summary>How long a finished journey (completed, terminated, failed) keeps its history and purchase before it is purged.</summary>
+    public TimeSpan JourneyRetention { get; init; } = DefaultJourneyRetention;
+
+    public static readonly TimeSpan DefaultJourneyRetention = TimeSpan.FromDays(30);
+
     public string? ApplicationInsightsConnectionString { get; init; }
     public string? ApplicationInsightsAuthenticationString { get; init; }
 
@@ -108,6 +113,7 @@ public sealed partial record PxSettings
             Durable = ReadDurable(Get, prefix),
             LoadExampleJourneys = ParseBool(Get(SettingNames.JourneysLoadExamples), SettingNames.JourneysLoadExamples) ?? !underFunctionsHost,
             ConsoleTelemetry = ParseBool(Get(SettingNames.TelemetryConsoleExporter), SettingNames.TelemetryConsoleExporter) ?? isDevelopment,
+            JourneyRetention = ParseDuration(Get(SettingNames.PrivacyJourneyRetention), SettingNames.PrivacyJourneyRetention) ?? DefaultJourneyRetention,
             ApplicationInsightsConnectionString = Get(SettingNames.ApplicationInsightsConnectionString),
             ApplicationInsightsAuthenticationString = Get(SettingNames.ApplicationInsightsAuthenticationString),
         };

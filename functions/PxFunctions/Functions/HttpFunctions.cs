@@ -43,6 +43,13 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     [Function("GetOrder")]
     public IResult GetOrder([HttpTrigger(Key, "get", Route = "admin/orders/{shop}/{orderId}")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("GetOrder", client);
 
+    // Customers: export and erasure of a customer's data.
+    [Function("ExportCustomer")]
+    public IResult ExportCustomer([HttpTrigger(Key, "get", Route = "admin/customers/{id}/export")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("ExportCustomer", client);
+
+    [Function("EraseCustomer")]
+    public IResult EraseCustomer([HttpTrigger(Key, "post", Route = "admin/customers/{id}/erase")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("EraseCustomer", client);
+
     // Messaging: ACS events, links in emails, inbound email, the dev outbox, message and consent views.
     [Function("AcsEvents")]
     public IResult AcsEvents([HttpTrigger(Anonymous, "post", "options", Route = "events/acs")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("AcsEvents", client);

@@ -17,6 +17,8 @@ public sealed class TriggerFunctions(FunctionInvoker invoker)
     /// <summary>Queue names under the Functions host carry the deployed storage prefix (<c>px</c>).</summary>
     public const string IntakeQueue = "px-" + PxFunctions.Intake.Storefronts.WebhookInbox.Queue;
 
+    public const string PurgeQueue = "px-" + PxFunctions.Intake.Privacy.JourneyPurger.Queue;
+
     [Function(IntakeRegistration.ProcessFunction)]
     public async Task ProcessWebhook(
         [QueueTrigger(IntakeQueue, Connection = "AzureWebJobsStorage")] QueueMessage message, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
@@ -28,6 +30,26 @@ public sealed class TriggerFunctions(FunctionInvoker invoker)
         {
             throw new InvalidOperationException($"{IntakeRegistration.ProcessFunction} failed; the host retries the message.", result.Error);
         }
+    }
+
+    [Function(PrivacyRegistration.PurgeFunction)]
+    public async Task PurgeJourney(
+        [QueueTrigger(PurgeQueue, Connection = "AzureWebJobsStorage")] QueueMessage message, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        FunctionsJourneyInstances.Use(client);
+        var result = await invoker.InvokeQueueAsync(
+            PrivacyRegistration.PurgeFunction, message.MessageText, message.MessageId, message.DequeueCount, message.InsertedOn, cancellationToken);
+        if (result.Outcome == InvocationOutcome.Failed)
+        {
+            throw new InvalidOperationException($"{PrivacyRegistration.PurgeFunction} failed; the host retries the message.", result.Error);
+        }
+    }
+
+    [Function(JourneyRetentionTimer.FunctionName)]
+    public async Task PurgeFinishedJourneys([TimerTrigger(JourneyRetentionTimer.Schedule)] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        FunctionsJourneyInstances.Use(client);
+        await invoker.InvokeTimerAsync(JourneyRetentionTimer.FunctionName, timer.IsPastDue, timer.ScheduleStatus?.Last, cancellationToken);
     }
 
     [Function(HeartbeatTimer.FunctionName)]

@@ -125,6 +125,7 @@ public static class PxApp
         services.AddPxChannels(settings.Channels);
         services.AddPxJourneys(settings.LoadExampleJourneys);
         services.AddPxIntake(settings);
+        services.AddPxPrivacy();
 
         services.AddSingleton<StorageBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageBootstrap>());
@@ -145,6 +146,7 @@ public static class PxApp
         endpoints.MapMessagingApi(settings.Channels);
         endpoints.MapStorefrontWebhooksApi();
         endpoints.MapOrdersApi();
+        endpoints.MapCustomersApi();
         return endpoints;
     }
 

@@ -98,14 +98,22 @@ public sealed class ProcessWebhookFunction(WebhookInbox inbox, IntakeProcessor p
     public async Task RunAsync(QueueInvocation invocation, CancellationToken cancellationToken)
     {
         var message = IntakeMessage.Parse(invocation.Message);
-        var body = JsonNode.Parse((await inbox.BodyAsync(message, cancellationToken)).ToMemory().Span)!;
+        if (await inbox.BodyAsync(message, cancellationToken) is not { } stored)
+        {
+            // An erasure deleted it: this delivery was processed before (a redaction deletes its own body last).
+            await inbox.MarkProcessedAsync(message, "body erased", cancellationToken);
+            invocation.Log.Add("body erased");
+            return;
+        }
+
+        var body = JsonNode.Parse(stored.ToMemory().Span)!;
         var storeEvent = message.Source switch
         {
             StoreSources.Shopify => ShopifyPayloads.Parse(message.Topic, message.Shop, body, message.TriggeredAt ?? message.ReceivedAt),
             StoreSources.WooCommerce => WooCommercePayloads.Parse(message.Topic, message.Shop, body, message.ReceivedAt),
             _ => GenericPayloads.Parse(body).Event,
         };
-        var outcome = await processor.HandleAsync(storeEvent, message.Key, cancellationToken);
+        var outcome = await processor.HandleAsync(storeEvent, message, cancellationToken);
         await inbox.MarkProcessedAsync(message, outcome, cancellationToken);
         invocation.Log.Add(outcome);
         logger.LogInformation("Webhook {Source} {Topic} from {Shop}: {Outcome}", message.Source, message.Topic, message.Shop, outcome);

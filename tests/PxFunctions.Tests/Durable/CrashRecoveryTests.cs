@@ -78,7 +78,7 @@ public sealed class CrashRecoveryTests(StorageFixture storage, ITestOutputHelper
             Assert.Empty(errors);
             await new JourneyCatalog(account, TimeProvider.System).PublishAsync(definition!, Journey, CancellationToken.None);
             var contexts = new JourneyContextStore(account.Table(JourneyContextStore.TableName));
-            var consent = new ConsentLedger(account.Table(ConsentLedger.TableName));
+            var consent = new ConsentLedger(account.Table(ConsentLedger.TableName), new AddressHasher(null, account.Table(AddressHasher.TableName)));
             var zone = Samples.DaytimeZone();
 
             var ids = new List<string>();

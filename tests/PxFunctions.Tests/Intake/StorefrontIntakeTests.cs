@@ -296,9 +296,12 @@ public sealed class StorefrontIntakeTests(StorageFixture storage) : IAsyncLifeti
 
         using var export = await ShopifyAsync("customers/data_request", Payload("shopify-data-request"));
         var records = _host.Services.GetRequiredService<CustomerRecords>();
-        await Eventually.TrueAsync(async () => (await records.ListAsync("export:" + Shop, CancellationToken.None)).Count > 0, "the export", 30_000);
-        var exported = JsonNode.Parse((await records.ListAsync("export:" + Shop, CancellationToken.None)).Last().Payload)!;
-        Assert.Equal("Maya", (string?)exported["customer"]!["FirstName"]);
+        await Eventually.TrueAsync(async () => (await records.ListAsync("c:" + Shop + "|115310627314723954", CancellationToken.None)).Any(r => r.Kind == "data_request"), "the data request", 30_000);
+        using var fetch = new HttpRequestMessage(HttpMethod.Get, $"/api/admin/customers/{Uri.EscapeDataString(Shop + "|115310627314723954")}/export");
+        fetch.Headers.Add("x-functions-key", AppHost.AdminKey);
+        using var fetched = await _host.Client.SendAsync(fetch, TestContext.Current.CancellationToken);
+        var exported = JsonNode.Parse(await fetched.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal("Maya", (string?)exported["profile"]!["firstName"]);
 
         using var redact = await ShopifyAsync("customers/redact", Payload("shopify-redact", o => { o["orders_to_redact"] = new JsonArray(long.Parse(_orderId, System.Globalization.CultureInfo.InvariantCulture)); return o; }));
         await WaitForAsync(SerumInstance, s => s.Status == InstanceStatus.Terminated, "the journey to end with the erasure");

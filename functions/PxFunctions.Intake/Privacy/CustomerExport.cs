@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
+using PxFunctions.Channels.Inbound;
+using PxFunctions.Intake.Customers;
+using PxFunctions.Intake.Storefronts;
+using PxFunctions.Journeys.Durable;
+
+namespace PxFunctions.Intake.Privacy;
+
+/// <summary>
+/// Everything held about a customer, as one JSON document (<c>GET /api/admin/customers/{id}/export</c>, what a
+/// <c>customers/data_request</c> asks for): the profile and orders; each journey with its status, answers, purchase
+/// and texts (replies, agents' answers); every message (recipient, text, status); the conversations; the consent
+/// state and history of each address; the team's records (handoff tickets, answers, reorders, unrouted replies);
+/// the stored webhook bodies about them and rejected webhooks that mention them. Built when asked, from the stores
+/// themselves, so it is complete and current and no second copy of the data is left to erase.
+/// </summary>
+public sealed class CustomerExport(
+    CustomerStore customers,
+    IJourneyInstances instances,
+    IJourneyContexts contexts,
+    JourneyTexts texts,
+    MessageLog messages,
+    Conversations conversations,
+    ConsentLedger consent,
+    CustomerRecords records,
+    WebhookInbox inbox,
+    TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
+
+    public async Task<JsonObject?> BuildAsync(string customerKey, CancellationToken cancellationToken)
+    {
+        if (await CustomerFootprint.ReadAsync(customers, customerKey, cancellationToken) is not { } customer)
+        {
+            return null;
+        }
+
+        var journeys = new JsonArray();
+        foreach (var id in customer.InstanceIds)
+        {
+            var state = await instances.GetAsync(id, cancellationToken);
+            var purchase = await contexts.GetAsync(id, cancellationToken);
+            if (state is null && purchase is null)
+            {
+                continue;
+            }
+
+            journeys.Add(new JsonObject
+            {
+                ["instanceId"] = id,
+                ["status"] = state?.Status.ToString(),
+                ["createdAt"] = state?.CreatedTime,
+                ["lastUpdatedAt"] = state?.LastUpdatedTime,
+                ["progress"] = Parse(state?.CustomStatus),
+                ["outcome"] = Parse(state?.Output),
+                ["purchase"] = purchase is null ? null : JsonNode.Parse(purchase.ToJson()),
+                ["texts"] = JsonSerializer.SerializeToNode(await texts.RecentAsync(id, int.MaxValue, cancellationToken), Json),
+                ["records"] = Records(await records.ListAsync("i:" + id, cancellationToken)),
+            });
+        }
+
+        var sent = new List<MessageRecord>();
+        var kept = new JsonArray();
+        foreach (var partition in customer.Partitions)
+        {
+            sent.AddRange(await messages.ForCustomerAsync(partition, cancellationToken));
+            foreach (var node in Records(await records.ListAsync(partition, cancellationToken)))
+            {
+                kept.Add(node!.DeepClone());
+            }
+        }
+
+        var addresses = new JsonArray();
+        foreach (var (channel, address) in customer.Phones.Select(p => (ContactChannel.Sms, p)).Concat(customer.Emails.Select(e => (ContactChannel.Email, e))))
+        {
+            addresses.Add(new JsonObject
+            {
+                ["channel"] = channel.ToString().ToLowerInvariant(),
+                ["address"] = address,
+                ["consent"] = JsonSerializer.SerializeToNode(await consent.GetAsync(channel, address, cancellationToken), Json),
+                ["consentHistory"] = JsonSerializer.SerializeToNode(await consent.HistoryAsync(channel, address, cancellationToken), Json),
+                ["conversations"] = JsonSerializer.SerializeToNode(await conversations.ForAsync(channel, address, cancellationToken), Json),
+            });
+        }
+
+        var webhooks = new JsonArray();
+        foreach (var blob in customer.WebhookBlobs)
+        {
+            if (await inbox.BodyAsync(blob, cancellationToken) is { } body)
+            {
+                webhooks.Add(new JsonObject { ["stored"] = blob, ["body"] = Parse(body) ?? JsonValue.Create(body) });
+            }
+        }
+
+        var rejected = new JsonArray();
+        foreach (var r in await inbox.RejectedMentioningAsync(customer.Mentions(), cancellationToken))
+        {
+            rejected.Add(new JsonObject { ["topic"] = r.Topic, ["receivedAt"] = r.ReceivedAt, ["body"] = r.Body });
+        }
+
+        return new JsonObject
+        {
+            ["customerKey"] = customerKey,
+            ["exportedAt"] = time.GetUtcNow(),
+            ["profile"] = JsonSerializer.SerializeToNode(customer.Profile, Json),
+            ["orders"] = JsonSerializer.SerializeToNode(customer.Orders, Json),
+            ["journeys"] = journeys,
+            ["messages"] = JsonSerializer.SerializeToNode(sent.OrderBy(m => m.CreatedAt).Select(m => new
+            {
+                m.EffectId, m.InstanceId, m.JourneyId, m.Step, m.Kind, m.Channel, m.Class, m.To, m.Preview, m.Status, m.Reason,
+                m.CreatedAt, m.SentAt, m.Engagement, m.EngagedAt,
+            }), Json),
+            ["addresses"] = addresses,
+            ["records"] = kept,
+            ["webhooks"] = webhooks,
+            ["rejectedWebhooks"] = rejected,
+        };
+    }
+
+    private static JsonArray Records(List<(string Kind, string Payload, DateTimeOffset At)> rows) =>
+        new(rows.Select(r => (JsonNode?)new JsonObject { ["kind"] = r.Kind, ["at"] = r.At, ["payload"] = Parse(r.Payload) ?? JsonValue.Create(r.Payload) }).ToArray());
+
+    /// <summary>JSON text as a node; null when it is empty or not JSON (then the text itself is shown).</summary>
+    private static JsonNode? Parse(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(text);
+        }
+    }
+}
