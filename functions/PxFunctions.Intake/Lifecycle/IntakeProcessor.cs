@@ -340,16 +340,22 @@ public sealed class IntakeProcessor(
             "unsubscribed" or "not_subscribed" => ConsentAction.MarketingWithdrawn,
             _ => (ConsentAction?)null,
         };
+        // The stored body names the customer: tie it to their key even when they never ordered, so erasing them finds it.
+        var key = profile?.Key ?? UnknownCustomerKey(e.Shop, e.CustomerId, e.Sms ? null : address, e.Sms ? address : null);
         if (address is null || action is null)
         {
-            return ($"consent {e.State ?? "(no state)"}: nothing to record", profile?.Key);
+            return ($"consent {e.State ?? "(no state)"}: nothing to record", key);
         }
 
         await consent.RecordAsync(
             new ConsentChange(e.Sms ? ContactChannel.Sms : ContactChannel.Email, address, action.Value, e.At, $"{e.Source} consent update", $"state={e.State}; opt_in_level={e.OptInLevel}", $"{e.Source}:{e.Shop}:{webhookKey}", profile?.Key),
             cancellationToken);
-        return ($"consent {action}", profile?.Key);
+        return ($"consent {action}", key);
     }
+
+    /// <summary>The key a customer we have no profile for would have (as <see cref="CustomerStore.KeyOf"/> makes it).</summary>
+    private static string? UnknownCustomerKey(string shop, string? customerId, string? email, string? e164) =>
+        customerId is null && email is null && e164 is null ? null : CustomerStore.KeyOf(shop, new StoreCustomer(customerId, null, null, email, null, null), e164);
 
     /// <summary>
     /// <c>customers/data_request</c>: recorded with the customer (their export is built when an admin fetches it,
@@ -360,7 +366,18 @@ public sealed class IntakeProcessor(
         var profile = await customers.FindAsync(e.Shop, e.CustomerId, e.Email, E164.Of(e.Phone, null), cancellationToken);
         if (profile is null)
         {
-            return ("privacy: no such customer", null);
+            if (!e.Erase)
+            {
+                return ("privacy: no such customer", null);
+            }
+
+            // Someone who never ordered: what we kept of them (consent updates, their number's consent rows,
+            // conversations, rejected webhooks naming them) still goes.
+            var phone = E164.Of(e.Phone, null);
+            var email = e.Email?.ToLowerInvariant();
+            var key = UnknownCustomerKey(e.Shop, e.CustomerId, email, phone);
+            var gone = key is null ? null : await erasure.EraseAsync(key, cancellationToken, (e.Shop, e.CustomerId, email, phone));
+            return (gone is { Found: true } ? "privacy: erased (a customer with no orders)" : "privacy: no such customer", null);
         }
 
         if (!e.Erase)

@@ -38,9 +38,10 @@ public sealed class CustomerErasure(
 {
     public const string Reason = "customer data erased";
 
-    public async Task<ErasureResult> EraseAsync(string customerKey, CancellationToken cancellationToken)
+    /// <param name="known">For a customer we may have no profile for: what the erasure request says of them (see <see cref="CustomerFootprint.ReadAsync"/>).</param>
+    public async Task<ErasureResult> EraseAsync(string customerKey, CancellationToken cancellationToken, (string Shop, string? StoreCustomerId, string? Email, string? Phone)? known = null)
     {
-        if (await CustomerFootprint.ReadAsync(customers, customerKey, cancellationToken) is not { } customer)
+        if (await CustomerFootprint.ReadAsync(customers, customerKey, cancellationToken, known) is not { } customer)
         {
             return new ErasureResult(false, 0, 0);
         }

@@ -56,14 +56,25 @@ public sealed record CustomerFootprint(
         return mentions;
     }
 
-    public static async Task<CustomerFootprint?> ReadAsync(CustomerStore customers, string customerKey, CancellationToken cancellationToken)
+    /// <param name="known">
+    /// What the request to erase says of a customer we may have no profile for (a <c>customers/redact</c> of someone who
+    /// never ordered, whose consent updates we kept): their shop, storefront id and addresses. Without a profile the
+    /// footprint is what those and the rows under the key reach; null when there is nothing at all.
+    /// </param>
+    public static async Task<CustomerFootprint?> ReadAsync(CustomerStore customers, string customerKey, CancellationToken cancellationToken, (string Shop, string? StoreCustomerId, string? Email, string? Phone)? known = null)
     {
-        if (await customers.GetAsync(customerKey, cancellationToken) is not { } profile)
+        var rows = await customers.AllAsync(customerKey, cancellationToken);
+        var profile = await customers.GetAsync(customerKey, cancellationToken);
+        if (profile is null)
         {
-            return null;
+            if (known is not { } k || (rows.Count == 0 && k.Email is null && k.Phone is null))
+            {
+                return null;
+            }
+
+            profile = new CustomerProfile(customerKey, k.Shop, k.StoreCustomerId, null, null, k.Email?.ToLowerInvariant(), k.Phone, null, null, null, null);
         }
 
-        var rows = await customers.AllAsync(customerKey, cancellationToken);
         var orders = rows.Where(r => r.RowKey.StartsWith("order:", StringComparison.Ordinal))
             .Select(r => JsonSerializer.Deserialize<StoreOrder>(r.GetString("Order")!, Json)!)
             .ToList();

@@ -270,6 +270,38 @@ public sealed class PrivacyTests(StorageFixture storage)
     }
 
     [Fact]
+    public async Task Redact_OfACustomerWhoNeverOrdered_RemovesTheirConsentUpdatesAndReplies()
+    {
+        // Storefronts send consent updates for customers who never ordered, and later their redaction: what the
+        // updates left (stored bodies, the consent ledger's address, an unrouted reply) must go though no profile exists.
+        await using var h = await StartAsync(storage);
+        var c = Customer.New();
+        var consentUpdate = new JsonObject
+        {
+            ["id"] = long.Parse(c.Id, CultureInfo.InvariantCulture),
+            ["phone"] = c.Phone,
+            ["sms_marketing_consent"] = new JsonObject { ["state"] = "subscribed", ["opt_in_level"] = "single_opt_in", ["consent_updated_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture) },
+        }.ToJsonString();
+        using (var update = await ShopifyAsync(h.Host, "customers_marketing_consent/update", consentUpdate))
+        {
+            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        }
+
+        await Eventually.TrueAsync(async () => (await h.Consent.GetAsync(ContactChannel.Sms, c.Phone, None)).Marketing, "the consent update to be recorded", 30_000);
+        Assert.Equal(HttpStatusCode.OK, await SmsFromAsync(h.Host, c, "hello, is this the shop?"));
+        Assert.True((await SearchAsync(h.Host, c)).Hits.Count > 0, "the customer's number is in storage before the erasure");
+
+        using (var redact = await ShopifyAsync(h.Host, "customers/redact", Privacy(c, "1", erase: true)))
+        {
+            Assert.Equal(HttpStatusCode.OK, redact.StatusCode);
+        }
+
+        await Eventually.TrueAsync(async () => (await SearchAsync(h.Host, c)).Hits.Count == 0, "no trace of the customer who never ordered", 60_000);
+        // What compliance needs stays: the ledger still knows the (hashed) number's state.
+        Assert.True((await h.Consent.GetAsync(ContactChannel.Sms, c.Phone, None)).Marketing);
+    }
+
+    [Fact]
     public async Task Export_HoldsEveryStore_AdminEraseIsIdempotent_BadIdsAreProblems()
     {
         await using var h = await StartAsync(storage);
