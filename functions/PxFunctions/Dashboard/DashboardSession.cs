@@ -59,20 +59,20 @@ public sealed class DashboardSession(PxSettings settings, IHostEnvironment envir
     {
         var expires = time.GetUtcNow().Add(Lifetime);
         var payload = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        context.Response.Cookies.Append(CookieName, payload + "." + Sign(payload), Options(context, expires));
+        context.Response.Cookies.Append(CookieName, payload + "." + Sign(payload), Options(context, expires, Lifetime));
     }
 
     public void SignOut(HttpContext context) =>
-        context.Response.Cookies.Delete(CookieName, Options(context, time.GetUtcNow().AddDays(-1)));
+        context.Response.Cookies.Delete(CookieName, Options(context, DateTimeOffset.UnixEpoch, null));
 
-    private CookieOptions Options(HttpContext context, DateTimeOffset expires) => new()
+    private CookieOptions Options(HttpContext context, DateTimeOffset expires, TimeSpan? maxAge) => new()
     {
         HttpOnly = true,
         SameSite = SameSiteMode.Strict,
         Secure = !(environment.IsDevelopment() && !context.Request.IsHttps && IsLoopback(context)),
         Path = "/",
         Expires = expires,
-        MaxAge = expires - time.GetUtcNow(),
+        MaxAge = maxAge,
     };
 
     private static bool IsLoopback(HttpContext context) =>

@@ -178,7 +178,13 @@
     let lane = 0;
     map.steps.forEach((st, i) => {
       const x = left, y = yOf(i);
+      // One arrow per target: "no reply / otherwise" rather than two arrows on top of each other.
+      const merged = [];
       for (const e of st.edges) {
+        const same = merged.find(m => m.to === e.to);
+        if (same) same.label += " / " + e.label; else merged.push({ to: e.to, label: e.label });
+      }
+      for (const e of merged) {
         const j = rowOf.get(e.to);
         if (j === undefined) continue;
         if (j === i + 1) {
@@ -221,7 +227,7 @@
         const { body } = await api("/api/admin/journeys/simulate", { method: "POST", body: text.value, headers: { "Content-Type": "application/json" } });
         const entries = Array.isArray(body) ? body : body.timeline || body.entries || [];
         const cols = [...new Set(entries.flatMap(x => Object.keys(x)))].filter(k => typeof entries.find(x => x[k] !== undefined)[k] !== "object");
-        out.replaceChildren(h("h2", {}, `Timeline (${entries.length} entries)`), table(cols.map(k => ({ title: humanize(k), key: k })), entries, "The journey did nothing.", { id: "timeline" }));
+        out.replaceChildren(h("h2", {}, `Timeline (${entries.length} entries)`), h("div", { class: "scroll" }, table(cols.map(k => ({ title: humanize(k), key: k })), entries, "The journey did nothing.", { id: "timeline" })));
       } catch (err) { out.replaceChildren(h("p", { class: "error" }, "Simulation failed: " + err.message)); }
     } }, h("h2", {}, "Simulate a customer"), text, h("p", {}, h("button", { type: "submit" }, "Simulate")), out);
     page.replaceChildren(
@@ -257,15 +263,18 @@
     if (t.customerId) {
       actions.append(
         h("button", { type: "button", class: "secondary", id: "export", onclick: async () => {
-          const data = await get(`/api/admin/customers/${encodeURIComponent(t.customerId)}/export`);
+          let data;
+          try { data = await get(`/api/admin/customers/${encodeURIComponent(t.customerId)}/export`); } catch (err) { note.textContent = "Export failed: " + err.message; return; }
           const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
           h("a", { href: url, download: `customer-${t.customerId}.json` }).click();
           note.textContent = "Export downloaded.";
         } }, "Export data"),
         h("button", { type: "button", class: "danger", id: "erase", onclick: async () => {
           if (!window.confirm(`Erase every record of customer ${t.customerId}? Their journeys end and this cannot be undone.`)) { note.textContent = "Erasure cancelled."; return; }
-          const { body } = await api(`/api/admin/customers/${encodeURIComponent(t.customerId)}/erase`, { method: "POST" });
-          note.textContent = "Erasure requested: " + (typeof body === "string" ? body : JSON.stringify(body));
+          try {
+            const { body } = await api(`/api/admin/customers/${encodeURIComponent(t.customerId)}/erase`, { method: "POST" });
+            note.textContent = "Erasure requested: " + (typeof body === "string" ? body : JSON.stringify(body));
+          } catch (err) { note.textContent = "Erasure failed: " + err.message; }
         } }, "Erase customer"));
     }
     const replies = t.records.filter(r => r.kind !== "answer");
