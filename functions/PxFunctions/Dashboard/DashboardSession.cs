@@ -33,8 +33,17 @@ public sealed class DashboardSession(PxSettings settings, IHostEnvironment envir
         settings.AdminKey is { } key && presented is not null
         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(key));
 
-    /// <summary>Whether the request may see the dashboard: open, or a valid unexpired session cookie.</summary>
-    public bool IsSignedIn(HttpContext context) => IsOpen || IsValid(context.Request.Cookies[CookieName]);
+    /// <summary>
+    /// Whether the request may see the dashboard: open, a valid unexpired session cookie, or (in Azure) a user App
+    /// Service Authentication signed in: with it on, the platform strips any X-MS-CLIENT-PRINCIPAL-* a client sends
+    /// and sets its own, so the header is the platform's word only when <c>WEBSITE_AUTH_ENABLED</c> says it is on.
+    /// </summary>
+    public bool IsSignedIn(HttpContext context) =>
+        IsOpen || IsValid(context.Request.Cookies[CookieName])
+        || (settings.UnderFunctionsHost && AppServiceAuthenticationIsOn && !string.IsNullOrEmpty(context.Request.Headers["X-MS-CLIENT-PRINCIPAL-ID"]));
+
+    private static bool AppServiceAuthenticationIsOn =>
+        string.Equals(Environment.GetEnvironmentVariable("WEBSITE_AUTH_ENABLED"), "True", StringComparison.OrdinalIgnoreCase);
 
     public bool IsValid(string? cookie)
     {
