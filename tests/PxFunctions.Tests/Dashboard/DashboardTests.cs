@@ -92,6 +92,7 @@ public sealed class DashboardTests(StorageFixture storage)
         await page.ClickAsync("#find-customer button[type=submit]");
         await Assertions.Expect(page.Locator("#customer-messages")).ToContainTextAsync("Thanks for the 5, Ann!");
         await Assertions.Expect(page.Locator("#customer-messages")).ToContainTextAsync("How is it, Ann? Reply 1-5");
+        await Assertions.Expect(page.Locator("#customer-answers td").Last).ToHaveTextAsync("5");
         await Assertions.Expect(page.Locator("#customer-consent")).ToContainTextAsync("service");
         await Assertions.Expect(page.Locator("#customer-consent")).ToContainTextAsync("checkout");
         await Assertions.Expect(page.Locator("#customer-journeys")).ToContainTextAsync("Completed");

@@ -277,8 +277,10 @@
           } catch (err) { note.textContent = "Erasure failed: " + err.message; }
         } }, "Erase customer"));
     }
-    const replies = t.records.filter(r => r.kind !== "answer");
-    const answers = t.records.filter(r => r.kind === "answer");
+    // Facts are the answers a journey recorded (answers.{name}); the other records are replies and events kept for a person.
+    const isAnswer = r => r.kind === "fact" || r.kind === "answer";
+    const replies = t.records.filter(r => !isAnswer(r));
+    const answers = t.records.filter(isAnswer);
     const payloadText = p => typeof p === "string" ? p : p && (p.text || p.value || p.answer) ? String(p.text ?? p.value ?? p.answer) : JSON.stringify(p);
     return h("div", {},
       h("div", { class: "card" }, h("h2", {}, "Customer ", h("code", { id: "customer-key" }, t.customer)), actions, note),
@@ -298,7 +300,7 @@
         { title: "Text", key: "preview" },
       ], t.messages, "No messages.", { id: "customer-messages" }),
       h("div", { class: "row" },
-        h("div", {}, h("h2", {}, "Replies"), table([{ title: "When", render: r => fmtTime(r.at) }, { title: "Kind", key: "kind" }, { title: "Text", render: r => payloadText(r.payload) }], replies, "No replies.", { id: "customer-replies" })),
+        h("div", {}, h("h2", {}, "Replies and other records"), table([{ title: "When", render: r => fmtTime(r.at) }, { title: "Kind", key: "kind" }, { title: "Text", render: r => payloadText(r.payload) }], replies, "Nothing else recorded.", { id: "customer-replies" })),
         h("div", {}, h("h2", {}, "Answers"), table([{ title: "When", render: r => fmtTime(r.at) }, { title: "Answer", render: r => payloadText(r.payload) }], answers, "No answers recorded.", { id: "customer-answers" }))),
       h("h2", {}, "Consent"), table([
         { title: "Channel", key: "channel" },
