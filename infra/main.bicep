@@ -30,6 +30,9 @@ param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+@description('Application (client) id of the Entra ID app registration for the dashboard (App Service Authentication); empty leaves it off.')
+param dashboardClientId string = ''
+
 // Event Grid checks a webhook when the subscription is created, so the app must be deployed first.
 @description('Create the Event Grid subscription that delivers inbound SMS and delivery reports to the app. Set true after the first deploy.')
 param enableAcsEvents bool = false
@@ -202,6 +205,7 @@ module functionApp 'app/function-app.bicep' = {
     emailFrom: communication.outputs.emailFrom
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    dashboardClientId: dashboardClientId
   }
   // The identity must hold its roles before the app first resolves Key Vault references and opens storage.
   dependsOn: [access]

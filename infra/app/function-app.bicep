@@ -45,6 +45,9 @@ param smsFrom string
 @description('Email sender address on a domain linked to Communication Services.')
 param emailFrom string
 
+@description('Application (client) id of the Entra ID app registration that signs admins in to the dashboard; empty leaves App Service Authentication off.')
+param dashboardClientId string
+
 @description('Most instances the app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -185,6 +188,65 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   name: 'scm'
   properties: {
     allow: false
+  }
+}
+
+// The dashboard (/api/dashboard) behind App Service Authentication with Entra ID: a browser without a session is sent
+// to the Entra sign-in; only tokens for this app registration are accepted. The routes that carry their own proof
+// stay outside it: signed webhooks and events, signed answer/unsubscribe links, health, and the key-checked admin
+// and Durable APIs (tools call them with a function key, not a browser session).
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(dashboardClientId)) {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'RedirectToLoginPage'
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: [
+        '/api/webhooks'
+        '/api/events'
+        '/api/r'
+        '/api/u'
+        '/api/health'
+        '/api/admin'
+        '/api/dev'
+        '/runtime/webhooks'
+      ]
+    }
+    httpSettings: {
+      requireHttps: true
+      forwardProxy: {
+        convention: 'NoProxy'
+      }
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: dashboardClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${dashboardClientId}'
+            dashboardClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+      cookieExpiration: {
+        convention: 'FixedTime'
+        timeToExpiration: '08:00:00'
+      }
+    }
   }
 }
 

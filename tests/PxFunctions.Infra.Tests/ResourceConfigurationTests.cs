@@ -149,4 +149,23 @@ public sealed class ResourceConfigurationTests(CompiledTemplate template)
         Assert.All(tracked, r => Assert.True(r["tags"] is not null, $"{r["type"]} has no tags."));
         Assert.Equal("[parameters('environmentName')]", (string?)template.Template["variables"]?["tags"]?["azd-env-name"]);
     }
+
+    [Fact]
+    public void Dashboard_IsBehindAppServiceAuthenticationWithEntraId_ExceptRoutesWithTheirOwnProof()
+    {
+        var auth = template.Resource("Microsoft.Web/sites/config");
+        Assert.Equal("[format('{0}/{1}', parameters('name'), 'authsettingsV2')]", (string?)auth["name"]);
+        Assert.Equal("[not(empty(parameters('dashboardClientId')))]", (string?)auth["condition"]);
+        Assert.True((bool?)Property(auth, "platform.enabled"));
+        Assert.True((bool?)Property(auth, "globalValidation.requireAuthentication"));
+        Assert.Equal("RedirectToLoginPage", (string?)Property(auth, "globalValidation.unauthenticatedClientAction"));
+        Assert.True((bool?)Property(auth, "identityProviders.azureActiveDirectory.enabled"));
+        Assert.Equal("[parameters('dashboardClientId')]", (string?)Property(auth, "identityProviders.azureActiveDirectory.registration.clientId"));
+        Assert.True((bool?)Property(auth, "httpSettings.requireHttps"));
+        var excluded = Property(auth, "globalValidation.excludedPaths")!.AsArray().Select(p => (string?)p).ToList();
+        Assert.DoesNotContain(excluded, p => p!.StartsWith("/api/dashboard", StringComparison.Ordinal));
+        Assert.Contains("/api/webhooks", excluded);
+        Assert.Contains("/api/events", excluded);
+        Assert.Equal("", (string?)template.Template["parameters"]?["dashboardClientId"]?["defaultValue"]);
+    }
 }

@@ -122,4 +122,29 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
 
     [Function("ListPoisonMessages")]
     public IResult ListPoisonMessages([HttpTrigger(Key, "get", Route = "admin/poison")] HttpRequest request) => Run("ListPoisonMessages");
+
+    [Function("ListFailedMessages")]
+    public IResult ListFailedMessages([HttpTrigger(Key, "get", Route = "admin/messages/failed")] HttpRequest request) => Run("ListFailedMessages");
+
+    // Dashboard: the page, its files and login (the page checks the session itself), and the data only it needs.
+    [Function("Dashboard")]
+    public IResult Dashboard([HttpTrigger(Anonymous, "get", Route = "dashboard")] HttpRequest request) => Run("Dashboard");
+
+    [Function("DashboardAsset")]
+    public IResult DashboardAsset([HttpTrigger(Anonymous, "get", Route = "dashboard/assets/{name}")] HttpRequest request) => Run("DashboardAsset");
+
+    [Function("DashboardLoginPage")]
+    public IResult DashboardLoginPage([HttpTrigger(Anonymous, "get", Route = "dashboard/login")] HttpRequest request) => Run("DashboardLoginPage");
+
+    [Function("DashboardLogin")]
+    public IResult DashboardLogin([HttpTrigger(Anonymous, "post", Route = "dashboard/login")] HttpRequest request) => Run("DashboardLogin");
+
+    [Function("DashboardLogout")]
+    public IResult DashboardLogout([HttpTrigger(Anonymous, "post", Route = "dashboard/logout")] HttpRequest request) => Run("DashboardLogout");
+
+    [Function("FindCustomer")]
+    public IResult FindCustomer([HttpTrigger(Key, "post", Route = "admin/customers/find")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("FindCustomer", client);
+
+    [Function("GetJourneyMap")]
+    public IResult GetJourneyMap([HttpTrigger(Key, "get", Route = "admin/journeys/{id}/versions/{version}/map")] HttpRequest request) => Run("GetJourneyMap");
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PxFunctions.Configuration;
+using PxFunctions.Dashboard;
 using PxFunctions.Channels;
 using PxFunctions.Http;
 using PxFunctions.Intake;
@@ -126,6 +127,7 @@ public static class PxApp
         services.AddPxJourneys(settings.LoadExampleJourneys);
         services.AddPxIntake(settings);
         services.AddPxPrivacy();
+        services.AddSingleton<DashboardSession>();
 
         services.AddSingleton<StorageBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageBootstrap>());
@@ -147,6 +149,9 @@ public static class PxApp
         endpoints.MapStorefrontWebhooksApi();
         endpoints.MapOrdersApi();
         endpoints.MapCustomersApi();
+        endpoints.MapCustomerTimelineApi();
+        endpoints.MapJourneyMapApi();
+        endpoints.MapDashboardApi();
         return endpoints;
     }
 

@@ -1,8 +1,9 @@
+using PxFunctions.Channels.Dispatch;
 using PxFunctions.Triggers;
 
 namespace PxFunctions.Http;
 
-/// <summary>What operators look at when something went wrong: messages that failed every attempt.</summary>
+/// <summary>What operators look at when something went wrong: queue messages that failed every attempt, sends that failed for good.</summary>
 public static class OperationsApi
 {
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder endpoints)
@@ -10,6 +11,9 @@ public static class OperationsApi
         endpoints.MapGet("/api/admin/poison", async (PoisonMessageStore poison, int? top, CancellationToken ct) =>
             Results.Ok(await poison.ListAsync(Math.Clamp(top ?? 100, 1, 1000), ct)))
             .WithName("ListPoisonMessages").RequireFunctionKey();
+        endpoints.MapGet("/api/admin/messages/failed", async (MessageLog log, int? top, CancellationToken ct) =>
+            Results.Ok(await log.FailedAsync(Math.Clamp(top ?? 100, 1, 1000), ct)))
+            .WithName("ListFailedMessages").RequireFunctionKey();
         return endpoints;
     }
 }

@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using PxFunctions.Channels;
+using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
+using PxFunctions.Channels.Inbound;
+using PxFunctions.Http;
+using PxFunctions.Journeys.Durable;
+
+namespace PxFunctions.Dashboard;
+
+/// <summary>
+/// <c>POST /api/admin/customers/find</c>: a customer's timeline found by customer id, email or phone. A POST so
+/// an address never sits in a URL (access logs, browser history); the answer names the customer by id only in keys.
+/// </summary>
+public static class CustomerTimelineApi
+{
+    public sealed record FindRequest(string? Query);
+
+    public sealed record ConsentView(string Channel, string Address, ConsentState State, IReadOnlyList<ConsentChange> History);
+
+    public sealed record RecordView(string Kind, JsonNode? Payload, DateTimeOffset At);
+
+    public sealed record JourneyView(string InstanceId, string Status, JsonNode? CustomStatus, DateTimeOffset CreatedTime, DateTimeOffset LastUpdatedTime);
+
+    public sealed record Timeline(
+        string Customer,
+        string? CustomerId,
+        IReadOnlyList<string> Addresses,
+        IReadOnlyList<MessageRecord> Messages,
+        IReadOnlyList<RecordView> Records,
+        IReadOnlyList<ConsentView> Consent,
+        IReadOnlyList<JourneyView> Journeys);
+
+    public static IEndpointRouteBuilder MapCustomerTimelineApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/admin/customers/find", FindAsync).WithName("FindCustomer").RequireFunctionKey();
+        return endpoints;
+    }
+
+    private static async Task<IResult> FindAsync(FindRequest? request, MessageLog log, CustomerRecords records, ConsentLedger consent, IJourneyInstances instances, CancellationToken ct)
+    {
+        var query = request?.Query?.Trim();
+        if (string.IsNullOrEmpty(query))
+        {
+            return Problems.BadRequest("query", "is required: a customer id, an email address or a phone number.");
+        }
+
+        string key;
+        var address = query.Contains('@', StringComparison.Ordinal) ? MessagingApi.AddressOf(query) : query.StartsWith('+') ? E164.Of(query) : null;
+        if (address is not null)
+        {
+            // The customer the address's messages went to; else the address's own partition (messages without a customer).
+            var keys = await log.CustomerKeysForAddressAsync(address, 2, ct);
+            key = keys.FirstOrDefault(k => k.StartsWith("c:", StringComparison.Ordinal)) ?? "a:" + address;
+        }
+        else
+        {
+            key = query.StartsWith("c:", StringComparison.Ordinal) ? query : "c:" + query;
+        }
+
+        var messages = await log.ForCustomerAsync(key, ct);
+        if (address is not null && key.StartsWith("c:", StringComparison.Ordinal))
+        {
+            messages = [.. messages, .. await log.ForCustomerAsync("a:" + address, ct)];
+        }
+
+        var addresses = messages.Select(m => m.To).OfType<string>().Append(address).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (messages.Count == 0 && address is null)
+        {
+            return Problems.Status(StatusCodes.Status404NotFound, "No such customer.", "No message went to this customer id, email or phone.", "query");
+        }
+
+        var recordViews = new List<RecordView>();
+        foreach (var partition in addresses.Select(a => "a:" + a).Prepend(key).Distinct(StringComparer.Ordinal))
+        {
+            recordViews.AddRange((await records.ListAsync(partition, ct)).Select(r => new RecordView(r.Kind, TryParse(r.Payload), r.At)));
+        }
+
+        var consentViews = new List<ConsentView>();
+        foreach (var to in addresses)
+        {
+            var channel = to.Contains('@', StringComparison.Ordinal) ? ContactChannel.Email : ContactChannel.Sms;
+            consentViews.Add(new ConsentView(channel == ContactChannel.Sms ? "sms" : "email", to, await consent.GetAsync(channel, to, ct), await consent.HistoryAsync(channel, to, ct)));
+        }
+
+        var journeyViews = new List<JourneyView>();
+        foreach (var instanceId in messages.Select(m => m.InstanceId).Where(i => !string.IsNullOrEmpty(i)).Distinct(StringComparer.Ordinal))
+        {
+            if (await instances.GetAsync(instanceId, ct) is { } state)
+            {
+                journeyViews.Add(new JourneyView(state.InstanceId, state.Status.ToString(), state.CustomStatus is null ? null : TryParse(state.CustomStatus), state.CreatedTime, state.LastUpdatedTime));
+            }
+        }
+
+        return Results.Ok(new Timeline(
+            key,
+            key.StartsWith("c:", StringComparison.Ordinal) ? key[2..] : null,
+            addresses,
+            messages.OrderByDescending(m => m.CreatedAt).ToList(),
+            recordViews.OrderBy(r => r.At).ToList(),
+            consentViews,
+            journeyViews));
+    }
+
+    private static JsonNode? TryParse(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return JsonValue.Create(text);
+        }
+    }
+}

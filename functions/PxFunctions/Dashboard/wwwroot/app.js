@@ -1,0 +1,383 @@
+// PX Functions dashboard: plain JS, no build step, no CDN. Every value from the API goes in as text (never HTML).
+(() => {
+  "use strict";
+  const base = document.querySelector('meta[name="px-base"]').content;
+  const page = document.getElementById("page");
+  const SVG = "http://www.w3.org/2000/svg";
+
+  // ---- DOM helpers -------------------------------------------------------------------------------------------
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
+    return el;
+  }
+  function s(tag, attrs, ...children) {
+    const el = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) el.setAttribute(k, String(v));
+    for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
+    return el;
+  }
+  const fmtTime = t => t ? new Date(t).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "";
+  const fmtNum = n => typeof n !== "number" ? String(n ?? "") : Number.isInteger(n) ? n.toLocaleString() : n.toLocaleString(undefined, { maximumFractionDigits: 3 });
+  const humanize = key => key.replace(/_/g, " ").replace(/^\w/, c => c.toUpperCase());
+  const isoDay = d => d.toISOString().slice(0, 10);
+
+  function table(columns, rows, empty, attrs) {
+    if (!rows || rows.length === 0) return h("p", { class: "empty" }, empty || "Nothing here.");
+    return h("table", attrs || {},
+      h("thead", {}, h("tr", {}, columns.map(c => h("th", {}, c.title)))),
+      h("tbody", {}, rows.map(r => h("tr", {}, columns.map(c => h("td", {}, c.render ? c.render(r) : String(r[c.key] ?? "")))))));
+  }
+  const status = v => h("span", { class: "status-" + String(v || "").toLowerCase() }, String(v ?? ""));
+
+  // ---- API ---------------------------------------------------------------------------------------------------
+  class ApiError extends Error { constructor(status, detail) { super(detail || ("HTTP " + status)); this.status = status; } }
+  async function api(path, options) {
+    const init = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
+    init.headers = Object.assign({ "X-Px-Dashboard": "1", "Accept": "application/json" }, init.headers);
+    if (init.json !== undefined) { init.body = JSON.stringify(init.json); init.headers["Content-Type"] = "application/json"; delete init.json; }
+    const res = await fetch(path, init);
+    if (res.status === 401 && document.querySelector('meta[name="px-access"]').content !== "open") {
+      location.href = base + "/login";
+      throw new ApiError(401, "Signed out");
+    }
+    const type = res.headers.get("content-type") || "";
+    const body = type.includes("json") ? await res.json() : await res.text();
+    if (!res.ok) throw new ApiError(res.status, body && body.detail ? body.detail : (body && body.title) || ("HTTP " + res.status));
+    return { body, headers: res.headers };
+  }
+  const get = async path => (await api(path)).body;
+
+  /** Running journeys from the Durable instance query, every page (x-ms-continuation-token). */
+  async function runningInstances() {
+    const all = [];
+    let token = null;
+    for (let i = 0; i < 50; i++) {
+      const headers = token ? { "x-ms-continuation-token": token } : {};
+      const { body, headers: got } = await api("/runtime/webhooks/durabletask/instances?runtimeStatus=Running&top=500&showInput=false", { headers });
+      all.push(...(Array.isArray(body) ? body : []));
+      token = got.get("x-ms-continuation-token");
+      if (!token) break;
+    }
+    return all.map(i => Object.assign({ instanceId: i.instanceId }, typeof i.customStatus === "object" && i.customStatus ? i.customStatus : {}));
+  }
+
+  // ---- Overview ----------------------------------------------------------------------------------------------
+  function sparkline(points, key, definition) {
+    const w = 300, hgt = 110, pad = 24;
+    const values = points.map(p => Number(p.values[key] ?? 0));
+    const max = Math.max(...values, 0), min = Math.min(...values, 0);
+    const span = max - min || 1;
+    const x = i => pad + (points.length <= 1 ? 0 : i * (w - 2 * pad) / (points.length - 1));
+    const y = v => hgt - pad - (v - min) * (hgt - 2 * pad) / span;
+    const line = values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
+    const area = values.length ? `${x(0)},${y(min)} ${line} ${x(values.length - 1)},${y(min)}` : "";
+    return h("div", { class: "card chart", "data-metric": key },
+      h("div", { class: "name", title: definition || "" }, humanize(key)),
+      s("svg", { viewBox: `0 0 ${w} ${hgt}`, role: "img", "aria-label": humanize(key) + " over time" },
+        s("title", {}, definition || humanize(key)),
+        s("line", { x1: pad, y1: hgt - pad, x2: w - pad, y2: hgt - pad, stroke: "#d9deea" }),
+        area ? s("polygon", { class: "area", points: area }) : null,
+        s("polyline", { class: "line", points: line }),
+        values.map((v, i) => s("circle", { cx: x(i), cy: y(v), r: 2.5, fill: "#2f5bd3" }, s("title", {}, `${points[i].date}: ${fmtNum(v)}`))),
+        s("text", { x: pad, y: hgt - 6 }, points[0] ? points[0].date : ""),
+        s("text", { x: w - pad, y: hgt - 6, "text-anchor": "end" }, points.length ? points[points.length - 1].date : ""),
+        s("text", { x: 2, y: pad - 8 }, fmtNum(max))));
+  }
+
+  async function overview() {
+    const today = new Date();
+    const params = new URLSearchParams(location.hash.split("?")[1] || "");
+    const from = params.get("from") || isoDay(new Date(today.getTime() - 29 * 86400000));
+    const to = params.get("to") || isoDay(today);
+    const journey = params.get("journey") || "";
+    const journeys = await get("/api/admin/journeys").catch(() => []);
+    const form = h("form", { class: "card filters", id: "overview-filters", onsubmit: e => {
+      e.preventDefault();
+      const q = new URLSearchParams({ from: form.from.value, to: form.to.value });
+      if (form.journey.value) q.set("journey", form.journey.value);
+      location.hash = "#/overview?" + q.toString();
+    } },
+      h("label", {}, "From", h("input", { type: "date", name: "from", value: from })),
+      h("label", {}, "To", h("input", { type: "date", name: "to", value: to })),
+      h("label", {}, "Journey", h("select", { name: "journey" }, h("option", { value: "" }, "All journeys"),
+        journeys.map(j => h("option", { value: j.id, selected: j.id === journey }, j.name ? `${j.name} (${j.id})` : j.id)))),
+      h("button", { type: "submit" }, "Apply"));
+    const live = h("div", { class: "card", id: "live" }, "Counting running journeys…");
+    const body = h("div", { id: "metrics" }, h("p", { class: "notice" }, "Loading metrics…"));
+    page.replaceChildren(h("h1", {}, "Overview"), form, live, body);
+
+    runningInstances().then(running => {
+      const shown = journey ? running.filter(r => r.journey === journey) : running;
+      const perJourney = {};
+      for (const r of shown) perJourney[r.journey || "?"] = (perJourney[r.journey || "?"] || 0) + 1;
+      live.replaceChildren(h("div", { class: "tiles" },
+        h("div", { class: "tile", id: "running-total" }, h("div", { class: "name" }, "Journeys running now"), h("div", { class: "value" }, fmtNum(shown.length))),
+        Object.entries(perJourney).map(([id, n]) => h("div", { class: "tile" }, h("div", { class: "name" }, id), h("div", { class: "value" }, fmtNum(n))))));
+    }).catch(e => live.replaceChildren(h("p", { class: "error" }, "Running journeys: " + e.message)));
+
+    const q = new URLSearchParams({ from, to });
+    if (journey) q.set("journey", journey);
+    let metrics;
+    try {
+      metrics = await get("/api/admin/metrics?" + q.toString());
+    } catch (e) {
+      body.replaceChildren(h("p", { class: "notice", id: "metrics-unavailable" },
+        e.status === 404 ? "Metrics not available: this app does not serve GET /api/admin/metrics yet." : "Metrics could not be loaded: " + e.message));
+      return;
+    }
+    const defs = metrics.definitions || {};
+    const series = metrics.series || [];
+    const keys = [...new Set(series.flatMap(p => Object.keys(p.values || {})))];
+    body.replaceChildren(
+      h("h2", {}, "Totals"),
+      h("div", { class: "tiles", id: "totals" }, Object.entries(metrics.totals || {}).map(([k, v]) =>
+        h("div", { class: "tile", title: defs[k] || "", "data-metric": k }, h("div", { class: "name" }, humanize(k)), h("div", { class: "value" }, fmtNum(v))))),
+      h("h2", {}, "Over time"),
+      keys.length ? h("div", { class: "charts", id: "charts" }, keys.map(k => sparkline(series, k, defs[k]))) : h("p", { class: "empty" }, "No days in this range."),
+      h("div", { class: "row" },
+        h("div", {}, h("h2", {}, "Stage funnel"), table([{ title: "Journey", key: "journey" }, { title: "Version", key: "version" }, { title: "Stage", key: "stage" }, { title: "Step", key: "step" }, { title: "Reached", render: r => fmtNum(r.reached) }], metrics.funnel, "No journey reached a step in this range.", { id: "funnel" })),
+        h("div", {}, h("h2", {}, "Outcomes"), table([{ title: "Journey", key: "journey" }, { title: "Outcome", key: "outcome" }, { title: "Count", render: r => fmtNum(r.count) }], metrics.outcomes, "No journey ended in this range.", { id: "outcomes" }))));
+  }
+
+  // ---- Journeys ----------------------------------------------------------------------------------------------
+  async function journeysList() {
+    const journeys = await get("/api/admin/journeys");
+    page.replaceChildren(h("h1", {}, "Journeys"), table([
+      { title: "Journey", render: j => j.latestVersion ? h("a", { href: `#/journeys/${encodeURIComponent(j.id)}/${j.latestVersion}`, class: "journey-link" }, j.name || j.id) : (j.name || j.id) },
+      { title: "Id", render: j => h("code", {}, j.id) },
+      { title: "Latest version", render: j => j.latestVersion ?? "draft only" },
+      { title: "Published", render: j => fmtTime(j.publishedAt) },
+      { title: "Draft", render: j => j.hasDraft ? "yes" : "" },
+    ], journeys, "No journeys yet: save one with POST /api/admin/journeys and publish it.", { id: "journeys" }));
+  }
+
+  function drawMap(map, counts) {
+    const boxW = 250, boxH = 54, gapY = 26, left = 150, top = 10;
+    const rowOf = new Map(map.steps.map((st, i) => [st.id, i]));
+    const yOf = i => top + i * (boxH + gapY);
+    const far = map.steps.flatMap((st, i) => st.edges.filter(e => rowOf.get(e.to) !== i + 1));
+    const width = left + boxW + 60 + Math.min(far.length, 14) * 22 + 160;
+    const height = top + map.steps.length * (boxH + gapY);
+    const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "map", role: "img", "aria-label": `Map of ${map.name}` },
+      s("defs", {}, s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M0,0 L10,5 L0,10 z", fill: "#8b95ad" }))));
+    // Stage bands: consecutive steps of one stage.
+    let start = 0;
+    for (let i = 1; i <= map.steps.length; i++) {
+      if (i === map.steps.length || map.steps[i].stage !== map.steps[start].stage) {
+        svg.append(s("rect", { class: "band", x: 0, y: yOf(start) - 6, width: left - 10, height: yOf(i - 1) + boxH - yOf(start) + 12, rx: 6 }),
+          s("text", { class: "band-label", x: 8, y: yOf(start) + 14 }, map.steps[start].stage || "(no stage)"));
+        start = i;
+      }
+    }
+    let lane = 0;
+    map.steps.forEach((st, i) => {
+      const x = left, y = yOf(i);
+      // One arrow per target: "no reply / otherwise" rather than two arrows on top of each other.
+      const merged = [];
+      for (const e of st.edges) {
+        const same = merged.find(m => m.to === e.to);
+        if (same) same.label += " / " + e.label; else merged.push({ to: e.to, label: e.label });
+      }
+      for (const e of merged) {
+        const j = rowOf.get(e.to);
+        if (j === undefined) continue;
+        if (j === i + 1) {
+          svg.append(s("line", { class: "edge", x1: x + boxW / 2, y1: y + boxH, x2: x + boxW / 2, y2: yOf(j), "marker-end": "url(#arrow)" }),
+            e.label !== "next" ? s("text", { x: x + boxW / 2 + 6, y: y + boxH + 16 }, e.label) : null);
+        } else {
+          const off = boxW + 30 + (lane++ % 14) * 22;
+          const y1 = y + boxH / 2 - 8 + (lane % 3) * 8, y2 = yOf(j) + boxH / 2;
+          svg.append(s("path", { class: "edge", d: `M${x + boxW},${y1} H${x + off} V${y2} H${x + boxW + 2}`, "marker-end": "url(#arrow)" }),
+            s("text", { x: x + off + 4, y: (y1 + y2) / 2 }, e.label, s("title", {}, `${st.id} → ${e.to}: ${e.label}`)));
+        }
+      }
+      const n = counts[st.id] || 0;
+      svg.append(s("g", { class: "step", "data-step": st.id, "data-count": n },
+        s("rect", { class: n ? "box here" : "box", x, y, width: boxW, height: boxH, rx: 8 }),
+        s("text", { class: "step-id", x: x + 10, y: y + 20 }, st.id),
+        s("text", { x: x + 10, y: y + 38 }, st.type + (st.wait ? " · " + st.wait : "")),
+        n ? [s("rect", { class: "count", x: x + boxW - 44, y: y + 8, width: 36, height: 20, rx: 10 }), s("text", { class: "count-text", x: x + boxW - 26, y: y + 22, "text-anchor": "middle" }, String(n))] : null,
+        s("title", {}, `${st.id} (${st.type}): ${n} journey(s) here now`)));
+    });
+    return svg;
+  }
+
+  async function journeyMap(id, version) {
+    const [map, versions, running] = await Promise.all([
+      get(`/api/admin/journeys/${encodeURIComponent(id)}/versions/${version}/map`),
+      get(`/api/admin/journeys/${encodeURIComponent(id)}/versions`),
+      runningInstances().catch(() => []),
+    ]);
+    const counts = {};
+    for (const r of running) if (r.journey === id && String(r.version) === String(version) && r.step) counts[r.step] = (counts[r.step] || 0) + 1;
+    const here = Object.values(counts).reduce((a, b) => a + b, 0);
+    const sample = { journeyId: id, version: Number(version), sample: { customer: { id: "sim-1", first_name: "Sam", phone: "+14155550100", email: "sam@example.com", time_zone: "America/Los_Angeles" }, order: { id: "1001", created_at: new Date().toISOString() } }, replies: [] };
+    const text = h("textarea", { name: "request", "aria-label": "Simulation request (JSON)" }, JSON.stringify(sample, null, 2));
+    const out = h("div", { id: "simulation" });
+    const simulate = h("form", { class: "card stack", id: "simulate", onsubmit: async e => {
+      e.preventDefault();
+      out.replaceChildren(h("p", { class: "notice" }, "Simulating…"));
+      try {
+        const { body } = await api("/api/admin/journeys/simulate", { method: "POST", body: text.value, headers: { "Content-Type": "application/json" } });
+        const entries = Array.isArray(body) ? body : body.timeline || body.entries || [];
+        const cols = [...new Set(entries.flatMap(x => Object.keys(x)))].filter(k => typeof entries.find(x => x[k] !== undefined)[k] !== "object");
+        out.replaceChildren(h("h2", {}, `Timeline (${entries.length} entries)`), h("div", { class: "scroll" }, table(cols.map(k => ({ title: humanize(k), key: k })), entries, "The journey did nothing.", { id: "timeline" })));
+      } catch (err) { out.replaceChildren(h("p", { class: "error" }, "Simulation failed: " + err.message)); }
+    } }, h("h2", {}, "Simulate a customer"), text, h("p", {}, h("button", { type: "submit" }, "Simulate")), out);
+    page.replaceChildren(
+      h("h1", {}, `${map.name} `, h("span", { class: "mono" }, `${map.id} v${map.version}`)),
+      h("div", { class: "card filters" },
+        h("label", {}, "Version", h("select", { id: "version", onchange: e => { location.hash = `#/journeys/${encodeURIComponent(id)}/${e.target.value}`; } },
+          versions.map(v => h("option", { value: v.version, selected: String(v.version) === String(version) }, `v${v.version} · ${fmtTime(v.publishedAt)}`)))),
+        h("p", { id: "here-now" }, `${here} journey(s) running on this version now.`),
+        h("a", { href: "#/journeys" }, "All journeys")),
+      h("div", { class: "card map", id: "journey-map" }, drawMap(map, counts)),
+      simulate);
+  }
+
+  // ---- Customers ---------------------------------------------------------------------------------------------
+  async function customers() {
+    const result = h("div", { id: "customer" });
+    const form = h("form", { class: "card filters", id: "find-customer", onsubmit: async e => {
+      e.preventDefault();
+      result.replaceChildren(h("p", { class: "notice" }, "Looking…"));
+      try {
+        const { body } = await api("/api/admin/customers/find", { method: "POST", json: { query: form.query.value } });
+        result.replaceChildren(timeline(body));
+      } catch (err) { result.replaceChildren(h("p", { class: "error", id: "not-found" }, err.message)); }
+    } },
+      h("label", {}, "Customer id, email or phone", h("input", { name: "query", required: true, size: 36, autocomplete: "off" })),
+      h("button", { type: "submit" }, "Find"));
+    page.replaceChildren(h("h1", {}, "Customers"), form, result);
+  }
+
+  function timeline(t) {
+    const actions = h("div", { class: "filters" });
+    const note = h("p", { id: "customer-action" });
+    if (t.customerId) {
+      actions.append(
+        h("button", { type: "button", class: "secondary", id: "export", onclick: async () => {
+          let data;
+          try { data = await get(`/api/admin/customers/${encodeURIComponent(t.customerId)}/export`); } catch (err) { note.textContent = "Export failed: " + err.message; return; }
+          const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+          h("a", { href: url, download: `customer-${t.customerId}.json` }).click();
+          note.textContent = "Export downloaded.";
+        } }, "Export data"),
+        h("button", { type: "button", class: "danger", id: "erase", onclick: async () => {
+          if (!window.confirm(`Erase every record of customer ${t.customerId}? Their journeys end and this cannot be undone.`)) { note.textContent = "Erasure cancelled."; return; }
+          try {
+            const { body } = await api(`/api/admin/customers/${encodeURIComponent(t.customerId)}/erase`, { method: "POST" });
+            note.textContent = "Erasure requested: " + (typeof body === "string" ? body : JSON.stringify(body));
+          } catch (err) { note.textContent = "Erasure failed: " + err.message; }
+        } }, "Erase customer"));
+    }
+    // Facts are the answers a journey recorded (answers.{name}); the other records are replies and events kept for a person.
+    const isAnswer = r => r.kind === "fact" || r.kind === "answer";
+    const replies = t.records.filter(r => !isAnswer(r));
+    const answers = t.records.filter(isAnswer);
+    const payloadText = p => typeof p === "string" ? p : p && (p.text || p.value || p.answer) ? String(p.text ?? p.value ?? p.answer) : JSON.stringify(p);
+    return h("div", {},
+      h("div", { class: "card" }, h("h2", {}, "Customer ", h("code", { id: "customer-key" }, t.customer)), actions, note),
+      h("h2", {}, "Journeys"), table([
+        { title: "Instance", render: j => h("code", {}, j.instanceId) },
+        { title: "Status", render: j => status(j.status) },
+        { title: "Journey", render: j => j.customStatus ? `${j.customStatus.journey ?? ""} v${j.customStatus.version ?? ""}` : "" },
+        { title: "Stage / step", render: j => j.customStatus ? `${j.customStatus.stage ?? ""} / ${j.customStatus.step ?? ""}` : "" },
+        { title: "Started", render: j => fmtTime(j.createdTime) },
+      ], t.journeys, "No journeys.", { id: "customer-journeys" }),
+      h("h2", {}, "Messages"), table([
+        { title: "When", render: m => fmtTime(m.sentAt || m.createdAt) },
+        { title: "Channel", key: "channel" },
+        { title: "Step", render: m => `${m.journeyId ?? ""} ${m.step ?? m.kind ?? ""}` },
+        { title: "Status", render: m => status(m.status) },
+        { title: "Why", render: m => m.reason || (m.holdUntil ? "held until " + fmtTime(m.holdUntil) : "") },
+        { title: "Text", key: "preview" },
+      ], t.messages, "No messages.", { id: "customer-messages" }),
+      h("div", { class: "row" },
+        h("div", {}, h("h2", {}, "Replies and other records"), table([{ title: "When", render: r => fmtTime(r.at) }, { title: "Kind", key: "kind" }, { title: "Text", render: r => payloadText(r.payload) }], replies, "Nothing else recorded.", { id: "customer-replies" })),
+        h("div", {}, h("h2", {}, "Answers"), table([{ title: "When", render: r => fmtTime(r.at) }, { title: "Answer", render: r => payloadText(r.payload) }], answers, "No answers recorded.", { id: "customer-answers" }))),
+      h("h2", {}, "Consent"), table([
+        { title: "Channel", key: "channel" },
+        { title: "Address", key: "address" },
+        { title: "Now", render: c => [c.state.service ? "service" : null, c.state.marketing ? "marketing" : null, c.state.optedOut ? "opted out" : null, c.state.suppressed ? "suppressed" : null].filter(Boolean).join(", ") || "none" },
+        { title: "History", render: c => h("ul", {}, c.history.map(x => h("li", {}, `${fmtTime(x.at)} ${x.action} (${x.source ?? ""})`))) },
+      ], t.consent, "No consent recorded.", { id: "customer-consent" }));
+  }
+
+  // ---- Operations --------------------------------------------------------------------------------------------
+  async function operations() {
+    const section = (title, id) => { const el = h("div", { id }, h("p", { class: "notice" }, "Loading…")); return [h("h2", {}, title), el]; };
+    const [pt, poison] = section("Poison messages", "poison");
+    const [wt, webhooks] = section("Rejected webhooks", "rejected-webhooks");
+    const [ft, failed] = section("Failed sends", "failed-sends");
+    const [ot, outbox] = section("Dev outbox", "dev-outbox");
+    page.replaceChildren(h("h1", {}, "Operations"), pt, poison, wt, webhooks, ft, failed, ot, outbox);
+    const fill = async (el, load, render) => { try { el.replaceChildren(render(await load())); } catch (e) { el.replaceChildren(h("p", { class: "error" }, e.message)); } };
+    const generic = (rows, empty, id) => {
+      const cols = [...new Set((rows || []).flatMap(r => Object.keys(r)))].filter(k => (rows || []).every(r => typeof r[k] !== "object" || r[k] === null)).slice(0, 7);
+      return table(cols.map(k => ({ title: humanize(k), render: r => /At$|Time$/.test(k) ? fmtTime(r[k]) : String(r[k] ?? "") })), rows, empty, { id });
+    };
+    fill(poison, () => get("/api/admin/poison"), rows => generic(rows, "No poison messages.", "poison-table"));
+    fill(webhooks, () => get("/api/admin/webhooks/rejected"), rows => generic(rows, "No rejected webhooks.", "rejected-table"));
+    fill(failed, () => get("/api/admin/messages/failed"), rows => table([
+      { title: "When", render: m => fmtTime(m.updatedAt || m.createdAt) }, { title: "Customer", render: m => h("code", {}, m.customerKey) }, { title: "Channel", key: "channel" },
+      { title: "Step", render: m => `${m.journeyId ?? ""} ${m.step ?? ""}` }, { title: "Attempts", key: "attempts" }, { title: "Why", key: "reason" }], rows, "No failed sends.", { id: "failed-table" }));
+    try {
+      const rows = await get("/api/dev/outbox");
+      outbox.replaceChildren(devOutbox(rows));
+    } catch (e) {
+      outbox.replaceChildren(h("p", { class: "notice" }, e.status === 404 ? "The dev outbox is off: messages go through Azure Communication Services." : e.message));
+    }
+  }
+
+  function devOutbox(rows) {
+    return table([
+      { title: "When", render: m => fmtTime(m.at) },
+      { title: "Channel", key: "channel" },
+      { title: "To", render: m => h("code", {}, m.to) },
+      { title: "Message", render: m => [m.subject ? h("strong", {}, m.subject + " ") : null, m.text] },
+      { title: "", render: m => m.channel !== "sms" ? "" : replyForm(m) },
+    ], rows, "Nothing sent yet.", { id: "outbox-table" });
+  }
+
+  function replyForm(m) {
+    const result = h("span", { class: "reply-result" });
+    const form = h("form", { class: "reply", onsubmit: async e => {
+      e.preventDefault();
+      try {
+        const { body } = await api("/api/dev/replies", { method: "POST", json: { from: m.to, text: form.text.value } });
+        result.textContent = "Replied: " + (body.action || body.Action || "accepted");
+        form.text.value = "";
+      } catch (err) { result.textContent = "Failed: " + err.message; }
+    } }, h("input", { name: "text", placeholder: "Reply as this customer", "aria-label": "Reply as " + m.to, size: 18, required: true }), " ", h("button", { type: "submit", class: "secondary" }, "Reply"), " ", result);
+    return form;
+  }
+
+  // ---- Router ------------------------------------------------------------------------------------------------
+  async function route() {
+    const path = location.hash.replace(/^#\/?/, "").split("?")[0];
+    const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+    const name = parts[0] || "overview";
+    for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === name);
+    page.setAttribute("data-page", name);
+    page.removeAttribute("data-ready");
+    try {
+      if (name === "journeys" && parts.length >= 3) await journeyMap(parts[1], parts[2]);
+      else if (name === "journeys") await journeysList();
+      else if (name === "customers") await customers();
+      else if (name === "operations") await operations();
+      else await overview();
+    } catch (e) {
+      page.replaceChildren(h("h1", {}, "Something went wrong"), h("p", { class: "error" }, e.message));
+    }
+    page.setAttribute("data-ready", name);
+  }
+  window.addEventListener("hashchange", route);
+  route();
+})();
