@@ -120,6 +120,13 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     [Function("Health")]
     public IResult Health([HttpTrigger(Anonymous, "get", Route = "health")] HttpRequest request) => Run("Health");
 
+    // PX metrics.
+    [Function("GetMetrics")]
+    public IResult GetMetrics([HttpTrigger(Key, "get", Route = "admin/metrics")] HttpRequest request) => Run("GetMetrics");
+
+    [Function("GetMetricsCsv")]
+    public IResult GetMetricsCsv([HttpTrigger(Key, "get", Route = "admin/metrics.csv")] HttpRequest request) => Run("GetMetricsCsv");
+
     [Function("ListPoisonMessages")]
     public IResult ListPoisonMessages([HttpTrigger(Key, "get", Route = "admin/poison")] HttpRequest request) => Run("ListPoisonMessages");
 }

@@ -4,6 +4,7 @@ using PxFunctions.Channels;
 using PxFunctions.Http;
 using PxFunctions.Intake;
 using PxFunctions.Journeys;
+using PxFunctions.Metrics;
 using PxFunctions.Storage;
 using PxFunctions.Telemetry;
 using PxFunctions.Standalone;
@@ -147,6 +148,7 @@ public static class PxApp
         endpoints.MapStorefrontWebhooksApi();
         endpoints.MapOrdersApi();
         endpoints.MapCustomersApi();
+        endpoints.MapMetricsApi();
         return endpoints;
     }
 
