@@ -25,7 +25,7 @@ public static class MetricDefinitions
         ["handoff_close_seconds"] = "Sum of the seconds from handoff to close over closed handoffs.",
         ["orders_attributed"] = "Orders by a customer within the attribution window after a journey message to them, attributed to that journey.",
         ["revenue_attributed_minor"] = "Total of attributed orders in minor currency units (cents).",
-        ["repeat_customers"] = "Customers whose later order came within the attribution window of a journey message (counted once per customer and journey).",
+        ["repeat_customers"] = "Customers with a later order within the attribution window after a journey message (once per customer, journey and day).",
         ["reorders_reached"] = "Reorder goal steps reached by journeys.",
         ["ratings"] = "Ratings (1 to 5) customers gave in answer to a rating question.",
         ["ratings_5"] = "Ratings of 5.",
