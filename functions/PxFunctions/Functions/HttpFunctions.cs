@@ -127,6 +127,9 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     [Function("GetMetricsCsv")]
     public IResult GetMetricsCsv([HttpTrigger(Key, "get", Route = "admin/metrics.csv")] HttpRequest request) => Run("GetMetricsCsv");
 
+    [Function("AdminOpenApi")]
+    public IResult AdminOpenApi([HttpTrigger(Key, "get", Route = "admin/openapi.json")] HttpRequest request) => Run("AdminOpenApi");
+
     [Function("ListPoisonMessages")]
     public IResult ListPoisonMessages([HttpTrigger(Key, "get", Route = "admin/poison")] HttpRequest request) => Run("ListPoisonMessages");
 }

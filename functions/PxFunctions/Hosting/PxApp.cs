@@ -149,6 +149,7 @@ public static class PxApp
         endpoints.MapOrdersApi();
         endpoints.MapCustomersApi();
         endpoints.MapMetricsApi();
+        endpoints.MapOpenApiDocument();
         return endpoints;
     }
 

@@ -199,3 +199,38 @@ public sealed class MetricsTests(StorageFixture storage)
         return JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
     }
 }
+
+/// <summary>The admin API's OpenAPI description covers every admin route of the route table.</summary>
+public sealed class AdminOpenApiTests(StorageFixture storage)
+{
+    [Fact]
+    public async Task OpenApi_DescribesEveryAdminRoute()
+    {
+        await using var host = await AppHost.StartAsync(storage, new Dictionary<string, string?> { [SettingNames.JourneysLoadExamples] = "false" });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/admin/openapi.json");
+        request.Headers.Add("x-functions-key", AppHost.AdminKey);
+        using var response = await host.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal("3.0.3", (string)document["openapi"]!);
+
+        var routes = new PxFunctions.Http.HttpFunctionRoutes(host.Services, host.Services.GetRequiredService<PxSettings>()).Routes
+            .Where(r => r.Route.StartsWith("admin/", StringComparison.Ordinal)).ToList();
+        foreach (var area in new[] { "admin/metrics", "admin/journeys", "admin/handoffs/{instanceId}/close", "admin/customers/{id}/export", "admin/orders/{shop}/{orderId}", "admin/poison", "admin/webhooks/rejected" })
+        {
+            Assert.Contains(routes, r => r.Route == area);
+        }
+
+        foreach (var route in routes)
+        {
+            foreach (var method in route.Methods)
+            {
+                Assert.True(document["paths"]?["/api/" + route.Route]?[method] is JsonObject, $"{method} /api/{route.Route} is not in the OpenAPI document");
+                Assert.Equal(route.Name, (string)document["paths"]!["/api/" + route.Route]![method]!["operationId"]!);
+            }
+        }
+
+        var metrics = document["paths"]!["/api/admin/metrics"]!["get"]!;
+        Assert.Equal(["from", "to", "journey"], metrics["parameters"]!.AsArray().Select(p => (string)p!["name"]!));
+    }
+}
