@@ -84,6 +84,12 @@ public sealed class CustomerMessageSender(
             now = time.GetUtcNow();
             if (record.IsFinal)
             {
+                if (record is { Status: MessageStatus.Sent or MessageStatus.Delivered, Channel: { } sentBy, SentAt: { } sentAt })
+                {
+                    // A run that sent it may have stopped before counting it: counting again is a no-op (same id, same day).
+                    await metrics.RecordAsync(Sent(record.EffectId, message, sentBy, sentAt), cancellationToken);
+                }
+
                 return record;
             }
 
