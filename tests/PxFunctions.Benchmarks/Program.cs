@@ -5,6 +5,7 @@ using PxFunctions.Benchmarks;
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- intake [webhooks] [concurrency]
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- queue-scan [hidden-messages ...]
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- soak [orders] [seconds] [seed]
+// dotnet run -c Release --project tests/PxFunctions.Benchmarks -- metrics [journeys] [messages] [requests]
 // One command per benchmark; each prints progress lines and then exactly one JSON line, last.
 if (args is ["journeys", .. var journeyArgs])
 {
@@ -32,6 +33,12 @@ if (args is ["queue-scan", .. var scanArgs])
     return 0;
 }
 
+if (args is ["metrics", .. var metricsArgs])
+{
+    Console.WriteLine((await MetricsBenchmark.RunAsync(metricsArgs, CancellationToken.None)).ToJsonString());
+    return 0;
+}
+
 if (args is ["soak", .. var soakArgs])
 {
     var soak = await PxFunctions.Harness.Soak.SoakRun.RunAsync(PxFunctions.Harness.Soak.SoakOptions.Parse(soakArgs), Progress.Write, CancellationToken.None);
@@ -39,5 +46,5 @@ if (args is ["soak", .. var soakArgs])
     return 0;
 }
 
-Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes] | lifetime [queue-usd-per-10k] [table-usd-per-10k] | intake [webhooks] [concurrency] | queue-scan [hidden-messages ...] | soak [orders] [seconds] [seed]");
+Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes] | lifetime [queue-usd-per-10k] [table-usd-per-10k] | intake [webhooks] [concurrency] | queue-scan [hidden-messages ...] | soak [orders] [seconds] [seed] | metrics [journeys] [messages] [requests]");
 return 2;

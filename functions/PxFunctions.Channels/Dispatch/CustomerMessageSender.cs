@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Links;
+using PxFunctions.Channels.Metrics;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Journeys.Durable;
 
@@ -39,6 +40,7 @@ public sealed class CustomerMessageSender(
     IJourneyInstances instances,
     LinkSigner links,
     DispatchSettings settings,
+    MetricsStore metrics,
     TimeProvider time,
     ILogger<CustomerMessageSender> logger)
 {
@@ -82,6 +84,12 @@ public sealed class CustomerMessageSender(
             now = time.GetUtcNow();
             if (record.IsFinal)
             {
+                if (record is { Status: MessageStatus.Sent or MessageStatus.Delivered, Channel: { } sentBy, SentAt: { } sentAt })
+                {
+                    // A run that sent it may have stopped before counting it: counting again is a no-op (same id, same day).
+                    await metrics.RecordAsync(Sent(record.EffectId, message, sentBy, sentAt), cancellationToken);
+                }
+
                 return record;
             }
 
@@ -120,6 +128,7 @@ public sealed class CustomerMessageSender(
             switch (current.Status)
             {
                 case MessageStatus.Suppressed:
+                    await metrics.RecordAsync(MetricEvent.One("suppressed:" + effect.EffectId, now, message.JourneyId, "messages_suppressed"), cancellationToken);
                     logger.LogInformation("Message {EffectId} suppressed: {Reason}", effect.EffectId, current.Reason);
                     return current;
                 case MessageStatus.Held:
@@ -207,8 +216,35 @@ public sealed class CustomerMessageSender(
         // The send happened; if this update is lost the retry finds the claim expired, resends with the same
         // idempotency key (no second delivery), and records it then.
         var (saved, stored) = await log.TryUpdateAsync(final, cancellationToken);
+        if (result.Accepted)
+        {
+            // Counted under the message's id: a retry that resends (same idempotency key) is not counted again.
+            await metrics.RecordAsync(Sent(effect.EffectId, message, decision.Channel!, now), cancellationToken);
+        }
+
         logger.LogInformation("Message {EffectId} {Status} by {Channel} to {To}", effect.EffectId, final.Status, decision.Channel, Redact.Address(decision.Address!));
         return saved ? stored : final;
+    }
+
+    /// <summary>A sent message's counters: sent (per channel), a question asked, and the funnel step it was sent from.</summary>
+    public static MetricEvent Sent(string effectId, OutboundMessage message, string channel, DateTimeOffset at)
+    {
+        var counters = new Dictionary<string, long>
+        {
+            [MetricColumns.Counter("messages_sent")] = 1,
+            [MetricColumns.Counter("messages_sent_" + channel)] = 1,
+        };
+        if (message.Ask is not null)
+        {
+            counters[MetricColumns.Counter("questions_asked")] = 1;
+        }
+
+        if (message.Step is { } step)
+        {
+            counters[MetricColumns.Funnel(message.Version, message.Stage ?? "", step)] = 1;
+        }
+
+        return new MetricEvent("sent:" + effectId, at, message.JourneyId, counters);
     }
 
     /// <summary>Marketing texts carry the opt-out instruction (CTIA), unless the template already says it.</summary>

@@ -93,7 +93,7 @@ public sealed class JourneyTexts(TableClient table) : IReplyStore
 /// The team's records of a journey, per customer (<see cref="CustomerRecords"/>): handoff tickets carry the
 /// recent conversation, facts and unused replies the text they came from — read here, outside the orchestration.
 /// </summary>
-public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts texts) : ITeamRecords
+public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts texts, Metrics.MetricsStore metrics) : ITeamRecords
 {
     public const int TicketLines = 10;
 
@@ -134,6 +134,33 @@ public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts tex
 
         var key = record.CustomerId is null ? "i:" + instanceId : "c:" + record.CustomerId;
         await records.AddAsync(key, record.Kind, recordId, payload.ToJsonString(), record.At, cancellationToken);
+        if (Counted(record) is { Length: > 0 } counters)
+        {
+            await metrics.RecordAsync(Metrics.MetricEvent.Of($"team:{instanceId}:{recordId}", record.At, record.JourneyId, counters), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A handoff is a support ticket; a fact is an answer, and a fact named like a rating (<c>rating</c>,
+    /// <c>stars</c>) with a value 1 to 5 is a rating too.
+    /// </summary>
+    private static (string, long)[] Counted(TeamRecord record)
+    {
+        if (record.Kind == JourneyChannels.Handoff)
+        {
+            return [("handoffs", 1)];
+        }
+
+        if (record.Fact is not { } fact)
+        {
+            return [];
+        }
+
+        var isRating = (fact.Contains("rating", StringComparison.OrdinalIgnoreCase) || fact.Contains("stars", StringComparison.OrdinalIgnoreCase))
+            && int.TryParse(record.Value, System.Globalization.CultureInfo.InvariantCulture, out var stars) && stars is >= 1 and <= 5;
+        return isRating
+            ? [("answers", 1), ("ratings", 1), ("ratings_5", record.Value == "5" ? 1 : 0)]
+            : [("answers", 1)];
     }
 }
 

@@ -9,7 +9,7 @@ namespace PxFunctions.Channels.Inbound;
 /// log, and consent: a hard bounce suppresses an address, a carrier block opts a number out), email engagement.
 /// Every action is idempotent, because Event Grid delivers at least once.
 /// </summary>
-public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, ConsentLedger consent, TimeProvider time, ILogger<AcsEventProcessor> logger)
+public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, ConsentLedger consent, Metrics.MetricsStore metrics, TimeProvider time, ILogger<AcsEventProcessor> logger)
 {
     /// <summary>Handles a delivery's events; returns the validation code when it was a subscription validation.</summary>
     public async Task<string?> HandleAsync(IReadOnlyList<AcsEvent> events, CancellationToken cancellationToken)
@@ -44,12 +44,13 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
     private async Task SmsReportAsync(SmsDeliveryReport report, CancellationToken cancellationToken)
     {
         var delivered = string.Equals(report.Status, "Delivered", StringComparison.OrdinalIgnoreCase);
-        await UpdateAsync(report.MessageId, report.Tag, r => r with
+        var updated = await UpdateAsync(report.MessageId, report.Tag, r => r with
         {
             Status = delivered ? MessageStatus.Delivered : MessageStatus.Failed,
             Reason = delivered ? null : $"{report.Status}: {report.Details}",
             UpdatedAt = time.GetUtcNow(),
         }, cancellationToken);
+        await CountDeliveredAsync(updated, time.GetUtcNow(), cancellationToken);
 
         // US toll-free: the carrier enforces STOP and ACS then blocks the sender ("Sender blocked for given recipient").
         if (!delivered && report.Details?.Contains("blocked", StringComparison.OrdinalIgnoreCase) == true)
@@ -61,12 +62,13 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
     private async Task EmailReportAsync(EmailDeliveryReport report, CancellationToken cancellationToken)
     {
         var delivered = string.Equals(report.Status, "Delivered", StringComparison.OrdinalIgnoreCase) || string.Equals(report.Status, "Expanded", StringComparison.OrdinalIgnoreCase);
-        await UpdateAsync(report.MessageId, null, r => r with
+        var updated = await UpdateAsync(report.MessageId, null, r => r with
         {
             Status = delivered ? MessageStatus.Delivered : MessageStatus.Failed,
             Reason = delivered ? null : $"{report.Status}: {report.Details}",
             UpdatedAt = time.GetUtcNow(),
         }, cancellationToken);
+        await CountDeliveredAsync(updated, time.GetUtcNow(), cancellationToken);
 
         // A hard bounce or an ACS suppression: never email this address again until it is fixed.
         if (report.Status.Equals("Bounced", StringComparison.OrdinalIgnoreCase) || report.Status.Equals("Suppressed", StringComparison.OrdinalIgnoreCase))
@@ -75,7 +77,7 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
         }
     }
 
-    private async Task UpdateAsync(string providerMessageId, string? tag, Func<MessageRecord, MessageRecord> change, CancellationToken cancellationToken)
+    private async Task<MessageRecord?> UpdateAsync(string providerMessageId, string? tag, Func<MessageRecord, MessageRecord> change, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -83,13 +85,24 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
             if (record is null)
             {
                 logger.LogWarning("Report for unknown message {MessageId}", providerMessageId);
-                return;
+                return null;
             }
 
-            if ((await log.TryUpdateAsync(change(record), cancellationToken)).Saved)
+            if (await log.TryUpdateAsync(change(record), cancellationToken) is (true, var saved))
             {
-                return;
+                return saved;
             }
+        }
+
+        return null;
+    }
+
+    /// <summary>A delivered journey message, counted once under its effect id (a report sent twice, or two reports, count once).</summary>
+    private async Task CountDeliveredAsync(MessageRecord? record, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (record is { Status: MessageStatus.Delivered, JourneyId: { } journey })
+        {
+            await metrics.RecordAsync(Metrics.MetricEvent.One("delivered:" + record.EffectId, at, journey, "messages_delivered"), cancellationToken);
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed record InboundOutcome(string Action, string? InstanceId = null)
 /// instance (<see cref="JourneyTexts"/>) and the event carries its reference, never the text; the event id is the
 /// provider's message id, so a redelivered reply is applied once.
 /// </summary>
-public sealed class ReplyRouter(Conversations conversations, IJourneyInstances instances, JourneyTexts texts, CustomerRecords records, TimeProvider time)
+public sealed class ReplyRouter(Conversations conversations, IJourneyInstances instances, JourneyTexts texts, CustomerRecords records, Metrics.MetricsStore metrics, TimeProvider time)
 {
     public async Task<InboundOutcome> RouteAsync(ContactChannel channel, string address, string text, string eventId, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -36,6 +36,7 @@ public sealed class ReplyRouter(Conversations conversations, IJourneyInstances i
                 var reference = await texts.SaveAsync(candidate.InstanceId, "reply:" + eventId, new JourneyText("customer", name, text, at), cancellationToken);
                 var data = new JsonObject { ["ref"] = reference, ["channel"] = name, ["at"] = at };
                 await instances.RaiseEventAsync(candidate.InstanceId, JourneyInterpreter.Events.Reply, data, "reply:" + eventId, cancellationToken);
+                await metrics.RecordAsync(Metrics.MetricEvent.One("reply:" + eventId, at, candidate.JourneyId, "replies"), cancellationToken);
                 return new InboundOutcome(InboundOutcome.Routed, candidate.InstanceId);
             }
         }
@@ -57,6 +58,7 @@ public sealed class InboundSmsHandler(
     IMessageChannel channel,
     MessageLog log,
     DispatchSettings settings,
+    Metrics.MetricsStore metrics,
     TimeProvider time,
     ILogger<InboundSmsHandler> logger)
 {
@@ -80,6 +82,7 @@ public sealed class InboundSmsHandler(
                 }
 
                 await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, number, ConsentAction.OptedOut, receivedAt, "sms reply", text, "sms:" + messageId), cancellationToken);
+                await metrics.RecordAsync(Metrics.MetricEvent.One("optout:sms:" + messageId, receivedAt, null, "opt_outs"), cancellationToken);
                 if (confirmation is not null)
                 {
                     await DeliverAsync(confirmation, OptOutConfirmation, cancellationToken);

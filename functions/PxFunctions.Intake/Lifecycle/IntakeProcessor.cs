@@ -38,6 +38,7 @@ public sealed class IntakeProcessor(
     CustomerRecords records,
     CustomerErasure erasure,
     WebhookInbox inbox,
+    OrderAttribution attribution,
     ILogger<IntakeProcessor> logger)
 {
     /// <summary>
@@ -108,6 +109,10 @@ public sealed class IntakeProcessor(
             order.Shipping?.ProvinceCode);
         await customers.SaveAsync(profile, order, cancellationToken);
         await RecordOrderConsentAsync(order, profile, cancellationToken);
+        if (e.Kind is OrderEventKind.Created or OrderEventKind.Paid)
+        {
+            await attribution.AttributeAsync(profile.Key, order, e.At, cancellationToken);
+        }
 
         if (e.Kind == OrderEventKind.Cancelled)
         {
@@ -224,6 +229,7 @@ public sealed class IntakeProcessor(
         var created = await instances.StartAsync(
             JourneyFunctionNames.Orchestrator, instanceId, new JourneyRun { JourneyId = journey.Definition.Id, Version = journey.Version }, cancellationToken);
         await customers.SetActiveJourneyAsync(profile.Key, productKey, instanceId, cancellationToken);
+        await attribution.StartedAsync(instanceId, journey.Definition.Id, at, cancellationToken);
         return Outcome(instanceId, null, created);
     }
 

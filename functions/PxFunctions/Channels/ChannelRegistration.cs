@@ -26,13 +26,14 @@ public static class ChannelRegistration
         services.AddSingleton(sp => new CustomerRecords(Table(sp, CustomerRecords.TableName)));
         services.AddSingleton(sp => new JourneyTexts(Table(sp, JourneyTexts.TableName)));
         services.AddSingleton<IReplyStore>(sp => sp.GetRequiredService<JourneyTexts>());
+        services.AddSingleton(sp => new Metrics.MetricsStore(Table(sp, Metrics.MetricsStore.TableName)));
         services.AddSingleton<CustomerMessageSender>();
         services.AddSingleton<IJourneyMessenger, JourneyMessenger>();
         services.AddSingleton<ITeamRecords, JourneyTeamRecords>();
         services.AddSingleton<ReplyRouter>();
         services.AddSingleton<InboundSmsHandler>();
         services.AddSingleton<AcsEventProcessor>();
-        foreach (var table in new[] { JourneyTexts.TableName, ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName })
+        foreach (var table in new[] { JourneyTexts.TableName, ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName, Metrics.MetricsStore.TableName })
         {
             services.AddStorageResource(StorageResource.Table(table));
         }

@@ -59,6 +59,11 @@ public sealed partial record PxSettings
 
     public static readonly TimeSpan DefaultJourneyRetention = TimeSpan.FromDays(30);
 
+    /// <summary>How long after a journey message a customer's order is attributed to that journey (PX metrics).</summary>
+    public TimeSpan AttributionWindow { get; init; } = DefaultAttributionWindow;
+
+    public static readonly TimeSpan DefaultAttributionWindow = TimeSpan.FromDays(30);
+
     public string? ApplicationInsightsConnectionString { get; init; }
     public string? ApplicationInsightsAuthenticationString { get; init; }
 
@@ -114,6 +119,7 @@ public sealed partial record PxSettings
             LoadExampleJourneys = ParseBool(Get(SettingNames.JourneysLoadExamples), SettingNames.JourneysLoadExamples) ?? !underFunctionsHost,
             ConsoleTelemetry = ParseBool(Get(SettingNames.TelemetryConsoleExporter), SettingNames.TelemetryConsoleExporter) ?? isDevelopment,
             JourneyRetention = ParseDuration(Get(SettingNames.PrivacyJourneyRetention), SettingNames.PrivacyJourneyRetention) ?? DefaultJourneyRetention,
+            AttributionWindow = ParseDuration(Get(SettingNames.MetricsAttributionWindow), SettingNames.MetricsAttributionWindow) ?? DefaultAttributionWindow,
             ApplicationInsightsConnectionString = Get(SettingNames.ApplicationInsightsConnectionString),
             ApplicationInsightsAuthenticationString = Get(SettingNames.ApplicationInsightsAuthenticationString),
         };

@@ -60,6 +60,7 @@ public static class SettingNames
     public const string SendLease = "Px__Messages__SendLease";
     public const string PrivacyHashKey = "Px__Privacy__HashKey";
     public const string PrivacyJourneyRetention = "Px__Privacy__JourneyRetention";
+    public const string MetricsAttributionWindow = "Px__Metrics__AttributionWindow";
 
     public const string ShopifyWebhookSecrets = "Shopify__WebhookSecrets";
     public const string WooCommerceWebhookSecrets = "WooCommerce__WebhookSecrets";
@@ -82,7 +83,7 @@ public static class SettingNames
         JourneysLoadExamples,
         AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
         InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, BrandStoreUrl, QuietHoursStart, QuietHoursEnd,
-        FrequencyCapMessages, FrequencyCapDays, SendLease, PrivacyHashKey, PrivacyJourneyRetention, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
+        FrequencyCapMessages, FrequencyCapDays, SendLease, PrivacyHashKey, PrivacyJourneyRetention, MetricsAttributionWindow, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
         ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString,
     ];
 }

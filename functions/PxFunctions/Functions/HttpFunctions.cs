@@ -120,6 +120,16 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     [Function("Health")]
     public IResult Health([HttpTrigger(Anonymous, "get", Route = "health")] HttpRequest request) => Run("Health");
 
+    // PX metrics.
+    [Function("GetMetrics")]
+    public IResult GetMetrics([HttpTrigger(Key, "get", Route = "admin/metrics")] HttpRequest request) => Run("GetMetrics");
+
+    [Function("GetMetricsCsv")]
+    public IResult GetMetricsCsv([HttpTrigger(Key, "get", Route = "admin/metrics.csv")] HttpRequest request) => Run("GetMetricsCsv");
+
+    [Function("AdminOpenApi")]
+    public IResult AdminOpenApi([HttpTrigger(Key, "get", Route = "admin/openapi.json")] HttpRequest request) => Run("AdminOpenApi");
+
     [Function("ListPoisonMessages")]
     public IResult ListPoisonMessages([HttpTrigger(Key, "get", Route = "admin/poison")] HttpRequest request) => Run("ListPoisonMessages");
 

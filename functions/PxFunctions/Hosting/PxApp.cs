@@ -5,6 +5,7 @@ using PxFunctions.Channels;
 using PxFunctions.Http;
 using PxFunctions.Intake;
 using PxFunctions.Journeys;
+using PxFunctions.Metrics;
 using PxFunctions.Storage;
 using PxFunctions.Telemetry;
 using PxFunctions.Standalone;
@@ -152,6 +153,8 @@ public static class PxApp
         endpoints.MapCustomerTimelineApi();
         endpoints.MapJourneyMapApi();
         endpoints.MapDashboardApi();
+        endpoints.MapMetricsApi();
+        endpoints.MapOpenApiDocument();
         return endpoints;
     }
 

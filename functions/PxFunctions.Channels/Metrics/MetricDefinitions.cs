@@ -1,0 +1,71 @@
+namespace PxFunctions.Channels.Metrics;
+
+/// <summary>
+/// Every PX metric and its one-line definition (the API's <c>definitions</c>, the README's table). Counters are
+/// summed over the days asked for; rates are computed from the summed counters, never averaged over days.
+/// </summary>
+public static class MetricDefinitions
+{
+    /// <summary>Counters kept in the aggregate rows, each with its definition.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Counters = new Dictionary<string, string>
+    {
+        ["journeys_started"] = "Journey instances started (one per order line that matched a journey), by the day they started.",
+        ["messages_sent"] = "Messages a journey sent to a customer and the channel accepted (SMS and email), by the day sent.",
+        ["messages_sent_sms"] = "Messages sent by SMS.",
+        ["messages_sent_email"] = "Messages sent by email.",
+        ["messages_suppressed"] = "Journey messages not sent on purpose (no consent, opted out, journey terminated).",
+        ["messages_delivered"] = "Sent messages the provider reported delivered (SMS delivery report, email Delivered/Expanded), by the day reported.",
+        ["questions_asked"] = "Messages sent that ask the customer a question.",
+        ["replies"] = "Customer replies routed to a journey (SMS replies and email answer links; keywords such as STOP are not replies).",
+        ["link_clicks"] = "Answer-link clicks by customers on journey emails (each link acts once).",
+        ["answers"] = "Questions answered by the customer (a fact/answer recorded by the journey).",
+        ["opt_outs"] = "Opt-outs by customers (SMS STOP and its synonyms, email unsubscribe links), once per opt-out event.",
+        ["handoffs"] = "Conversations handed to the team by a journey (support tickets).",
+        ["handoffs_closed"] = "Handoffs an agent closed, by the day closed.",
+        ["handoff_close_seconds"] = "Sum of the seconds from handoff to close over closed handoffs.",
+        ["orders_attributed"] = "Orders by a customer within the attribution window after a journey message to them, attributed to that journey.",
+        ["revenue_attributed_minor"] = "Total of attributed orders in minor currency units (cents).",
+        ["repeat_customers"] = "Customers with a later order within the attribution window after a journey message (once per customer, journey and day).",
+        ["reorders_reached"] = "Reorder goal steps reached by journeys.",
+        ["ratings"] = "Ratings (1 to 5) customers gave in answer to a rating question.",
+        ["ratings_5"] = "Ratings of 5.",
+        ["reviews_reached"] = "Review goal steps reached by journeys.",
+        ["referrals_issued"] = "Referral links sent in journey messages.",
+        ["referrals_clicked"] = "Referral links clicked.",
+        ["referrals_converted"] = "Orders placed through a referral link.",
+    };
+
+    /// <summary>Metrics computed from the counters, with their definitions.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Derived = new Dictionary<string, string>
+    {
+        ["reply_rate"] = "replies / messages_sent (0..1).",
+        ["link_click_rate"] = "link_clicks / messages_sent_email (0..1).",
+        ["answer_rate"] = "answers / questions_asked (0..1).",
+        ["opt_outs_per_1000_messages"] = "opt_outs * 1000 / messages_sent.",
+        ["handoffs_per_100_journeys"] = "handoffs * 100 / journeys_started.",
+        ["handoff_close_hours_avg"] = "handoff_close_seconds / handoffs_closed / 3600: mean hours from handoff to close.",
+        ["revenue_attributed"] = "revenue_attributed_minor / 100: attributed revenue in the shop's currency.",
+        ["five_star_rate"] = "ratings_5 / ratings (0..1).",
+        ["delivery_rate"] = "messages_delivered / messages_sent (0..1).",
+    };
+
+    public static IEnumerable<string> Names => Counters.Keys.Concat(Derived.Keys);
+
+    /// <summary>Every metric of a set of summed counters, rates 0 when their denominator is 0.</summary>
+    public static Dictionary<string, double> Compute(IReadOnlyDictionary<string, long> sums)
+    {
+        double C(string name) => sums.TryGetValue(name, out var v) ? v : 0;
+        static double Ratio(double a, double b) => b == 0 ? 0 : a / b;
+        var values = Counters.Keys.ToDictionary(k => k, C);
+        values["reply_rate"] = Ratio(C("replies"), C("messages_sent"));
+        values["link_click_rate"] = Ratio(C("link_clicks"), C("messages_sent_email"));
+        values["answer_rate"] = Ratio(C("answers"), C("questions_asked"));
+        values["opt_outs_per_1000_messages"] = Ratio(C("opt_outs") * 1000, C("messages_sent"));
+        values["handoffs_per_100_journeys"] = Ratio(C("handoffs") * 100, C("journeys_started"));
+        values["handoff_close_hours_avg"] = Ratio(C("handoff_close_seconds"), C("handoffs_closed") * 3600);
+        values["revenue_attributed"] = C("revenue_attributed_minor") / 100;
+        values["five_star_rate"] = Ratio(C("ratings_5"), C("ratings"));
+        values["delivery_rate"] = Ratio(C("messages_delivered"), C("messages_sent"));
+        return values;
+    }
+}

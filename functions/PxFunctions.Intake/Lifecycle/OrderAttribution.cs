@@ -1,0 +1,43 @@
+using System.Globalization;
+using PxFunctions.Channels.Dispatch;
+using PxFunctions.Channels.Metrics;
+using PxFunctions.Intake.Storefronts;
+
+namespace PxFunctions.Intake.Lifecycle;
+
+/// <summary>
+/// The PX metrics intake records: journeys started, and orders attributed to the journey whose message reached the
+/// customer last within the attribution window before the order (<c>Px__Metrics__AttributionWindow</c>). The
+/// customer's recent sends are one partition query of the message log. An order is counted once however often (and
+/// by whichever events, created or paid) it is reported: its event id is the order's, its day the order's creation.
+/// </summary>
+public sealed class OrderAttribution(MessageLog log, MetricsStore metrics, TimeSpan window)
+{
+    public async Task StartedAsync(string instanceId, string journeyId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await metrics.RecordAsync(MetricEvent.One("started:" + instanceId, at, journeyId, "journeys_started"), cancellationToken);
+
+    public async Task AttributeAsync(string customerKey, StoreOrder order, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var placed = order.CreatedAt ?? at;
+        var ownInstances = $"{InstanceIdPrefix(order.Shop, order.OrderId)}";
+        var last = (await log.SentSinceAsync("c:" + customerKey, placed - window, cancellationToken))
+            .Where(m => m.JourneyId is not null && m.SentAt <= placed && !m.InstanceId.StartsWith(ownInstances, StringComparison.Ordinal))
+            .MaxBy(m => m.SentAt);
+        if (last is null)
+        {
+            return;
+        }
+
+        var minor = decimal.TryParse(order.TotalPrice, NumberStyles.Number, CultureInfo.InvariantCulture, out var total) ? (long)Math.Round(total * 100) : 0;
+        // A repeat customer is counted once per journey and day; the marker holds a hash of their key, never the key.
+        var customerHash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(customerKey)))[..32];
+        await metrics.RecordAsync(
+            [
+                MetricEvent.Of($"order:{order.Shop}:{order.OrderId}", placed, last.JourneyId, ("orders_attributed", 1), ("revenue_attributed_minor", minor)),
+                MetricEvent.One($"repeat:{last.JourneyId}:{customerHash}", placed, last.JourneyId, "repeat_customers"),
+            ],
+            cancellationToken);
+    }
+
+    private static string InstanceIdPrefix(string shop, string orderId) => IntakeProcessor.InstanceIdOf(shop, orderId, "x")[..^1];
+}
