@@ -21,6 +21,19 @@ public sealed class DashboardTests(StorageFixture storage)
         await DashboardApp.StartJourneyAsync(host, "Ann", Ann);
         var bob = await DashboardApp.StartJourneyAsync(host, "Bob", Bob);
         await Eventually.TrueAsync(async () => (await DashboardApp.OutboxAsync(host)).Count >= 2, "both questions in the dev outbox", 60_000);
+        var today = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var from = DateTimeOffset.UtcNow.AddDays(-10).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/admin/metrics?from={from}&to={today}");
+                request.Headers.Add("x-functions-key", AppHost.AdminKey);
+                using var response = await host.Client.SendAsync(request, TestContext.Current.CancellationToken);
+                return response.IsSuccessStatusCode
+                    && System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))?["totals"]?["messages_sent"]?.GetValue<double>() == 2;
+            },
+            "the two questions counted in the metrics",
+            60_000);
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await DashboardApp.LaunchAsync(playwright);
@@ -44,14 +57,17 @@ public sealed class DashboardTests(StorageFixture storage)
         Assert.True(cookie.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
 
-        // Overview: the metrics endpoint is not on this branch, so the page says so; the live count is real.
-        await Assertions.Expect(page.Locator("#metrics-unavailable")).ToContainTextAsync("Metrics not available");
+        // Overview: the metrics the journeys made (two questions sent), with their definitions; the live count is real.
+        await Assertions.Expect(page.Locator("#totals [data-metric=messages_sent] .value")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.Locator("#totals [data-metric=questions_asked] .value")).ToHaveTextAsync("2");
+        Assert.False(string.IsNullOrEmpty(await page.Locator("#totals [data-metric=messages_sent]").GetAttributeAsync("title")));
+        await Assertions.Expect(page.Locator("#metrics-unavailable")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("#running-total .value")).ToHaveTextAsync("2");
         await page.SelectOptionAsync("select[name=journey]", DashboardApp.JourneyId);
-        await page.FillAsync("input[name=from]", "2026-11-01");
+        await page.FillAsync("input[name=from]", from);
         await page.ClickAsync("#overview-filters button[type=submit]");
         await page.WaitForURLAsync("**journey=check-in**");
-        Assert.Contains("from=2026-11-01", page.Url, StringComparison.Ordinal);
+        Assert.Contains("from=" + from, page.Url, StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("select[name=journey]")).ToHaveValueAsync(DashboardApp.JourneyId);
         await Assertions.Expect(page.Locator("#running-total .value")).ToHaveTextAsync("2");
         await DashboardApp.ScreenshotAsync(page, "overview");
