@@ -55,12 +55,22 @@ public static class SoakRun
           - { id: done, type: end, outcome: finished }
         """;
 
-    /// <summary>US area codes with one time zone, and the state they are in.</summary>
-    private static readonly (string Area, string Province)[] Places =
-        [("415", "CA"), ("212", "NY"), ("305", "FL"), ("312", "IL"), ("303", "CO"), ("808", "HI"), ("907", "AK"), ("206", "WA")];
+    /// <summary>
+    /// Number prefixes with one time zone (a customer's number is the prefix and four digits), their country and state:
+    /// US states with their own texting rules, and zones round the world so that some are in texting hours at any hour.
+    /// </summary>
+    private static readonly (string Prefix, string Country, string? Province)[] Places =
+    [
+        ("+1415556", "US", "CA"), ("+1212556", "US", "NY"), ("+1305556", "US", "FL"), ("+1312556", "US", "IL"), ("+1303556", "US", "CO"),
+        ("+1808556", "US", "HI"), ("+1907556", "US", "AK"), ("+1206556", "US", "WA"),
+        ("+44207946", "GB", null), ("+8135555", "JP", null), ("+6129555", "AU", null), ("+5511955", "BR", null),
+    ];
 
-    private sealed record Customer(int Index, string Phone, string Province, string Zone, bool Night, bool Replies, bool Stops)
+    private sealed record Customer(int Index, string Phone, string Country, string? Province, string Zone, bool Night, bool Replies, bool Stops)
     {
+        /// <summary>The region the app applies texting rules for (<c>US-FL</c>), as it makes it from the address.</summary>
+        public string? Region => Province is null ? null : $"{Country}-{Province}";
+
         public string OrderId => (6_600_000_000L + Index).ToString(CultureInfo.InvariantCulture);
         public string LineId => (7_700_000_000L + Index).ToString(CultureInfo.InvariantCulture);
         public string Name => "#S" + Index.ToString(CultureInfo.InvariantCulture);
@@ -82,6 +92,9 @@ public static class SoakRun
         var ports = (azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
         var connectionString = azurite.ConnectionString;
         await using var acs = await AcsDouble.StartAsync(cancellationToken);
+        // The first two requests are refused (429, then 503) whatever the draw, then the random shares.
+        acs.NextStatuses.Enqueue(429);
+        acs.NextStatuses.Enqueue(503);
         acs.Faults = new AcsFaults(options.Throttled, options.Failed, options.Seed);
 
         var adminKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
@@ -242,17 +255,20 @@ public static class SoakRun
     {
         var quietHours = new QuietHours();
         var horizon = TimeSpan.FromSeconds(options.Seconds + options.DrainSeconds + 120);
-        bool Open(string zone, string province, DateTimeOffset at) =>
-            quietHours.NextAllowed(at, TimeZoneInfo.FindSystemTimeZoneById(zone), "US-" + province) <= at;
+        bool Open(string zone, string? region, DateTimeOffset at) =>
+            quietHours.NextAllowed(at, TimeZoneInfo.FindSystemTimeZoneById(zone), region) <= at;
 
-        var placed = Places.Select(p => (p.Area, p.Province, Zone: ContactDetails.TimeZone($"+1{p.Area}5560000", "US", p.Province)!)).ToList();
+        var placed = Places
+            .Select(p => (p.Prefix, p.Country, p.Province, Region: p.Province is null ? null : $"{p.Country}-{p.Province}", Zone: ContactDetails.TimeZone(p.Prefix + "0000", p.Country, p.Province)))
+            .Where(p => p.Zone is not null)
+            .ToList();
 
         // Day customers in a zone whose window stays open for the whole run; night ones where it stays shut.
-        var day = placed.Where(p => Open(p.Zone, p.Province, now) && Open(p.Zone, p.Province, now + horizon)).ToList();
-        var night = placed.Where(p => !Open(p.Zone, p.Province, now) && !Open(p.Zone, p.Province, now + horizon)).ToList();
+        var day = placed.Where(p => Open(p.Zone!, p.Region, now) && Open(p.Zone!, p.Region, now + horizon)).ToList();
+        var night = placed.Where(p => !Open(p.Zone!, p.Region, now) && !Open(p.Zone!, p.Region, now + horizon)).ToList();
         if (day.Count == 0)
         {
-            throw new InvalidOperationException("No US zone of the soak's list is in its texting hours for the whole run.");
+            throw new InvalidOperationException("No zone of the soak's list is in its texting hours for the whole run.");
         }
 
         var nightCount = night.Count == 0 ? 0 : Math.Max(2, options.Orders / 10);
@@ -263,9 +279,10 @@ public static class SoakRun
             var roll = random.NextDouble();
             return new Customer(
                 i,
-                "+1" + place.Area + "556" + i.ToString("D4", CultureInfo.InvariantCulture),
+                place.Prefix + i.ToString("D4", CultureInfo.InvariantCulture),
+                place.Country,
                 place.Province,
-                place.Zone,
+                place.Zone!,
                 isNight,
                 Replies: !isNight && roll < options.Repliers,
                 Stops: !isNight && roll >= options.Repliers && roll < options.Repliers + options.Stoppers);
@@ -295,7 +312,7 @@ public static class SoakRun
 
     private static JsonObject OrderBody(Customer c)
     {
-        var address = new JsonObject { ["first_name"] = "Sam", ["last_name"] = "Soak" + c.Index, ["address1"] = "1 Main St", ["city"] = "Town", ["zip"] = "00000", ["country_code"] = "US", ["province_code"] = c.Province };
+        var address = new JsonObject { ["first_name"] = "Sam", ["last_name"] = "Soak" + c.Index, ["address1"] = "1 Main St", ["city"] = "Town", ["zip"] = "00000", ["country_code"] = c.Country, ["province_code"] = c.Province };
         return new JsonObject
         {
             ["id"] = long.Parse(c.OrderId, CultureInfo.InvariantCulture),
@@ -617,7 +634,7 @@ public static class SoakRun
 
             // Quiet hours hold what a journey starts; the answer to the customer's own STOP goes at once.
             var zone = TimeZoneInfo.FindSystemTimeZoneById(c.Zone);
-            inQuietHours += mine.Count(t => IsJourneyText(KindOf(t.Message)) && quietHours.NextAllowed(t.At, zone, "US-" + c.Province) > t.At);
+            inQuietHours += mine.Count(t => IsJourneyText(KindOf(t.Message)) && quietHours.NextAllowed(t.At, zone, c.Region) > t.At);
             heldAtNight += c.Night && mine.Count == 0 ? 1 : 0;
             var applied = mine.Any(t => t.Message.EndsWith("for your answer", StringComparison.Ordinal));
             answered += c.Replies && applied ? 1 : 0;
