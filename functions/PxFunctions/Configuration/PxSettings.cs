@@ -21,6 +21,13 @@ public sealed partial record PxSettings
     /// <summary>Whether the Azure Functions host runs this process (the isolated worker); false when standalone.</summary>
     public bool UnderFunctionsHost { get; init; }
 
+    /// <summary>
+    /// App Service Authentication is on in front of this app (the platform's <c>WEBSITE_AUTH_ENABLED</c>, only heeded
+    /// under the Functions host): the platform then signs users in, strips any <c>X-MS-CLIENT-PRINCIPAL-*</c> header a
+    /// client sends and sets its own, so that header is the platform's word on who is signed in.
+    /// </summary>
+    public bool AppServiceAuthentication { get; init; }
+
     /// <summary>Whether the in-process dispatcher polls queues and runs timers (standalone only, by default).</summary>
     public bool DispatcherEnabled { get; init; } = true;
 
@@ -108,6 +115,7 @@ public sealed partial record PxSettings
             AdminKey = adminKey,
             StoragePrefix = prefix,
             UnderFunctionsHost = underFunctionsHost,
+            AppServiceAuthentication = underFunctionsHost && string.Equals(NullIfBlank(configuration["WEBSITE_AUTH_ENABLED"]), "True", StringComparison.OrdinalIgnoreCase),
             DispatcherEnabled = ParseBool(Get(SettingNames.DispatcherEnabled), SettingNames.DispatcherEnabled) ?? !underFunctionsHost,
             DispatcherPollInterval = ParseDuration(Get(SettingNames.DispatcherPollInterval), SettingNames.DispatcherPollInterval) ?? TimeSpan.FromMilliseconds(200),
             DispatcherMaxPollInterval = ParseDuration(Get(SettingNames.DispatcherMaxPollInterval), SettingNames.DispatcherMaxPollInterval) ?? DefaultMaxPollInterval,

@@ -4,9 +4,9 @@ using PxFunctions.Http;
 namespace PxFunctions.Dashboard;
 
 /// <summary>
-/// <c>/dashboard</c>: the single-page dashboard (embedded files), its login and logout. The pages call the admin API
-/// from the browser with the session cookie (<see cref="FunctionKeyMiddleware"/> accepts it in place of the key).
-/// These routes are anonymous to the key check: the page itself asks for a session and sends the login page otherwise.
+/// <c>/dashboard</c>: the single-page dashboard (embedded files), its login and logout, and the gateway its pages
+/// call the admin API through (<see cref="DashboardGateway"/>). These routes are anonymous to the key check: each
+/// asks for a dashboard session itself (the page sends the login page, the gateway a 401 problem).
 /// </summary>
 public static class DashboardApi
 {
@@ -19,6 +19,10 @@ public static class DashboardApi
         endpoints.MapGet(Route + "/login", LoginPage).WithName("DashboardLoginPage").AllowAnonymousFunction();
         endpoints.MapPost(Route + "/login", LoginAsync).WithName("DashboardLogin").AllowAnonymousFunction().DisableAntiforgery();
         endpoints.MapPost(Route + "/logout", Logout).WithName("DashboardLogout").AllowAnonymousFunction().DisableAntiforgery();
+
+        // The pages' calls to the admin API: anonymous to the key check, the gateway checks the dashboard session.
+        endpoints.MapMethods(DashboardGateway.Prefix + "/{*path}", ["GET", "POST"], (HttpContext context, DashboardGateway gateway) => gateway.RunAsync(context))
+            .WithName("DashboardData").AllowAnonymousFunction().DisableAntiforgery();
         return endpoints;
     }
 

@@ -35,15 +35,12 @@ public sealed class DashboardSession(PxSettings settings, IHostEnvironment envir
 
     /// <summary>
     /// Whether the request may see the dashboard: open, a valid unexpired session cookie, or (in Azure) a user App
-    /// Service Authentication signed in: with it on, the platform strips any X-MS-CLIENT-PRINCIPAL-* a client sends
-    /// and sets its own, so the header is the platform's word only when <c>WEBSITE_AUTH_ENABLED</c> says it is on.
+    /// Service Authentication signed in (<see cref="PxSettings.AppServiceAuthentication"/>: only then is the
+    /// principal header the platform's word rather than the client's).
     /// </summary>
     public bool IsSignedIn(HttpContext context) =>
         IsOpen || IsValid(context.Request.Cookies[CookieName])
-        || (settings.UnderFunctionsHost && AppServiceAuthenticationIsOn && !string.IsNullOrEmpty(context.Request.Headers["X-MS-CLIENT-PRINCIPAL-ID"]));
-
-    private static bool AppServiceAuthenticationIsOn =>
-        string.Equals(Environment.GetEnvironmentVariable("WEBSITE_AUTH_ENABLED"), "True", StringComparison.OrdinalIgnoreCase);
+        || (settings.AppServiceAuthentication && !string.IsNullOrEmpty(context.Request.Headers["X-MS-CLIENT-PRINCIPAL-ID"]));
 
     public bool IsValid(string? cookie)
     {

@@ -152,8 +152,14 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     [Function("DashboardLogout")]
     public IResult DashboardLogout([HttpTrigger(Anonymous, "post", Route = "dashboard/logout")] HttpRequest request) => Run("DashboardLogout");
 
+    [Function("DashboardData")]
+    public IResult DashboardData([HttpTrigger(Anonymous, "get", "post", Route = "dashboard/data/{*path}")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("DashboardData", client);
+
     [Function("FindCustomer")]
     public IResult FindCustomer([HttpTrigger(Key, "post", Route = "admin/customers/find")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("FindCustomer", client);
+
+    [Function("GetRunningJourneys")]
+    public IResult GetRunningJourneys([HttpTrigger(Key, "get", Route = "admin/running")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("GetRunningJourneys", client);
 
     [Function("GetJourneyMap")]
     public IResult GetJourneyMap([HttpTrigger(Key, "get", Route = "admin/journeys/{id}/versions/{version}/map")] HttpRequest request) => Run("GetJourneyMap");

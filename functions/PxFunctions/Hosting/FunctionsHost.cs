@@ -1,7 +1,6 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using PxFunctions.Configuration;
 using PxFunctions.Functions;
-using PxFunctions.Http;
 using PxFunctions.Journeys.Durable;
 using PxFunctions.Telemetry;
 
@@ -38,7 +37,6 @@ public static class FunctionsHost
         PxApp.AddPxServices(builder.Services, settings);
         builder.Services.AddPxTelemetry(settings);
         builder.Services.AddSingleton<IJourneyInstances, FunctionsJourneyInstances>();
-        builder.Services.AddSingleton(sp => new HttpFunctionRoutes(sp, settings));
         await builder.Build().RunAsync();
         return 0;
     }

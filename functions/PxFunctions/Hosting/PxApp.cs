@@ -110,6 +110,8 @@ public static class PxApp
         services.AddSingleton(sp => new StorageAccount(settings.Storage, settings.StoragePrefix, sp.GetRequiredService<StorageRequestCounter>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().Names);
         services.AddProblemDetails();
+        services.AddSingleton(sp => new HttpFunctionRoutes(sp, settings));
+        services.AddSingleton<DashboardGateway>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
@@ -152,6 +154,7 @@ public static class PxApp
         endpoints.MapCustomersApi();
         endpoints.MapCustomerTimelineApi();
         endpoints.MapJourneyMapApi();
+        endpoints.MapRunningJourneysApi();
         endpoints.MapDashboardApi();
         endpoints.MapMetricsApi();
         endpoints.MapOpenApiDocument();

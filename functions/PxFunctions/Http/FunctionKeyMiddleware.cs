@@ -10,10 +10,10 @@ namespace PxFunctions.Http;
 /// Enforces the Functions key convention in the standalone host (under the Functions host, the host checks keys
 /// itself by each function's authorization level): routes that need a key are checked against <c>Px__AdminKey</c>
 /// (header <c>x-functions-key</c> or query <c>code</c>); without that setting they are refused, except in Development.
-/// The dashboard's session cookie stands for the key (<see cref="DashboardSession"/>); a request that changes
-/// something must then also carry <see cref="DashboardSession.CsrfHeader"/>, which no cross-site form can send.
+/// Only the key opens them, as under the Functions host: the dashboard's session reaches them through
+/// <see cref="DashboardGateway"/>, which checks the session instead.
 /// </summary>
-public sealed class FunctionKeyMiddleware(RequestDelegate next, PxSettings settings, DashboardSession session, ILogger<FunctionKeyMiddleware> logger)
+public sealed class FunctionKeyMiddleware(RequestDelegate next, PxSettings settings, ILogger<FunctionKeyMiddleware> logger)
 {
     private readonly byte[]? _key = settings.AdminKey is null ? null : Encoding.UTF8.GetBytes(settings.AdminKey);
 
@@ -45,13 +45,6 @@ public sealed class FunctionKeyMiddleware(RequestDelegate next, PxSettings setti
             return settings.AllowAnonymousAdmin
                 ? null
                 : $"This route needs a key and none is configured: set {SettingNames.AdminKey}.";
-        }
-
-        if (session.IsValid(context.Request.Cookies[DashboardSession.CookieName]))
-        {
-            return HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || context.Request.Headers.ContainsKey(DashboardSession.CsrfHeader)
-                ? null
-                : $"A request with the dashboard session must carry the {DashboardSession.CsrfHeader} header.";
         }
 
         string? presented = context.Request.Headers["x-functions-key"];

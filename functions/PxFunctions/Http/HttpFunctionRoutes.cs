@@ -33,6 +33,9 @@ public sealed class HttpFunctionRoutes : IEndpointRouteBuilder
     /// <summary>Every HTTP function of the table.</summary>
     public IReadOnlyList<HttpFunctionRoute> Routes => _byName.Values.Select(Describe).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>Every endpoint of the table, for callers that route within it (<see cref="Dashboard.DashboardGateway"/>).</summary>
+    public IEnumerable<RouteEndpoint> Endpoints => _byName.Values;
+
     /// <summary>Runs the endpoint named <paramref name="name"/> on the request (a 404 problem when this configuration has no such route).</summary>
     public IResult Run(string name) => new EndpointResult(_byName.GetValueOrDefault(name));
 

@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using PxFunctions.Configuration;
 using PxFunctions.Dashboard;
 using PxFunctions.Tests.Infrastructure;
 
@@ -71,16 +74,27 @@ public sealed class DashboardAuthTests(StorageFixture storage)
         Assert.DoesNotContain(AppHost.AdminKey, value, StringComparison.Ordinal);
 
         using var page = await SendAsync(client, HttpMethod.Get, "/dashboard", value);
-        using var api = await SendAsync(client, HttpMethod.Get, "/api/admin/journeys", value);
-        using var writeWithoutHeader = await SendAsync(client, HttpMethod.Post, "/api/admin/journeys/validate", value);
-        using var tampered = await SendAsync(client, HttpMethod.Get, "/dashboard", value[..^2] + "AA");
+        using var api = await SendAsync(client, HttpMethod.Get, "/dashboard/data/admin/journeys", value);
+        using var adminRouteItself = await SendAsync(client, HttpMethod.Get, "/api/admin/journeys", value);
+        using var writeWithoutHeader = await SendAsync(client, HttpMethod.Post, "/dashboard/data/admin/journeys/validate", value);
+        using var writeWithHeader = await SendAsync(client, HttpMethod.Post, "/dashboard/data/admin/journeys/validate", value, dashboardHeader: true);
+        using var tamperedPage = await SendAsync(client, HttpMethod.Get, "/dashboard", value[..^2] + "AA");
+        using var tamperedApi = await SendAsync(client, HttpMethod.Get, "/dashboard/data/admin/journeys", value[..^2] + "AA");
         using var logout = await SendAsync(client, HttpMethod.Post, "/dashboard/logout", value);
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("<main id=\"page\"", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, api.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, writeWithoutHeader.StatusCode);
-        Assert.Equal(HttpStatusCode.Redirect, tampered.StatusCode);
+        Assert.Equal("application/json", api.Content.Headers.ContentType?.MediaType);
+        // The admin routes themselves take the key only: the session reaches them through the gateway.
+        Assert.Equal(HttpStatusCode.Unauthorized, adminRouteItself.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, writeWithoutHeader.StatusCode);
+        Assert.Contains(DashboardSession.CsrfHeader, await writeWithoutHeader.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        // With the header the validate endpoint itself answers: an empty body is its 400 problem, not the gateway's.
+        Assert.Equal(HttpStatusCode.BadRequest, writeWithHeader.StatusCode);
+        Assert.Equal("application/problem+json", writeWithHeader.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Redirect, tamperedPage.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, tamperedApi.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, logout.StatusCode);
         Assert.Contains("expires=Thu, 01 Jan 1970", SessionCookie(logout), StringComparison.OrdinalIgnoreCase);
     }
@@ -115,10 +129,83 @@ public sealed class DashboardAuthTests(StorageFixture storage)
         }
     }
 
-    private static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string cookie)
+    [Fact]
+    public async Task Gateway_RunsOnlyKeyLevelAdminRoutes_WithTheirRouteValues_AndIgnoresAClientsPrincipalHeaderStandalone()
+    {
+        await using var host = await DashboardApp.StartAsync(storage);
+        using var client = Client(host);
+        using var login = await LoginAsync(client, AppHost.AdminKey);
+        var cookie = SessionCookie(login).Split(';')[0];
+
+        // A route value reaches the endpoint: the map of a journey that does not exist is the map's own 404 problem.
+        using var map = await SendAsync(client, HttpMethod.Get, "/dashboard/data/admin/journeys/no-such-journey/versions/1/map", cookie);
+        using var badVersion = await SendAsync(client, HttpMethod.Get, "/dashboard/data/admin/journeys/no-such-journey/versions/x/map", cookie);
+        using var literalFirst = await SendAsync(client, HttpMethod.Get, "/dashboard/data/admin/journeys/schema", cookie);
+        using var running = await SendAsync(client, HttpMethod.Get, "/dashboard/data/admin/running", cookie);
+        using var webhook = await SendAsync(client, HttpMethod.Post, "/dashboard/data/webhooks/shopify", cookie, dashboardHeader: true);
+        using var itself = await SendAsync(client, HttpMethod.Get, "/dashboard/data/dashboard/data/admin/journeys", cookie);
+        using var wrongMethod = await SendAsync(client, HttpMethod.Post, "/dashboard/data/admin/metrics", cookie, dashboardHeader: true);
+
+        var forged = new HttpRequestMessage(HttpMethod.Get, "/dashboard/data/admin/journeys");
+        forged.Headers.Add("X-MS-CLIENT-PRINCIPAL-ID", "00000000-0000-0000-0000-000000000001");
+        forged.Headers.Add("X-MS-CLIENT-PRINCIPAL-NAME", "someone@example.com");
+        using var forgedPrincipal = await client.SendAsync(forged, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, map.StatusCode);
+        Assert.Contains("no-such-journey", await map.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badVersion.StatusCode);
+        Assert.Contains("\"field\":\"version\"", await badVersion.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, literalFirst.StatusCode);
+        Assert.Equal("application/schema+json", literalFirst.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, running.StatusCode);
+        Assert.Contains("\"total\":0", await running.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, webhook.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, itself.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, wrongMethod.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, forgedPrincipal.StatusCode);
+    }
+
+    [Fact]
+    public void AppServicePrincipal_SignsIn_OnlyWhenThePlatformSaysAuthenticationIsOn()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [SettingNames.Key(SettingNames.Storage)] = "UseDevelopmentStorage=true",
+            [SettingNames.Key(SettingNames.AdminKey)] = AppHost.AdminKey,
+            ["WEBSITE_AUTH_ENABLED"] = "True",
+        }).Build();
+        var underHost = PxSettings.Read(config, isDevelopment: false, underFunctionsHost: true);
+        var standalone = PxSettings.Read(config, isDevelopment: false, underFunctionsHost: false);
+        var environment = new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Production" };
+
+        static HttpContext With(string? principal)
+        {
+            var context = new DefaultHttpContext();
+            if (principal is not null)
+            {
+                context.Request.Headers["X-MS-CLIENT-PRINCIPAL-ID"] = principal;
+            }
+
+            return context;
+        }
+
+        Assert.True(underHost.AppServiceAuthentication);
+        Assert.False(standalone.AppServiceAuthentication);
+        Assert.True(new DashboardSession(underHost, environment, TimeProvider.System).IsSignedIn(With("5f1c2a9e-0000-4000-8000-000000000001")));
+        Assert.False(new DashboardSession(underHost, environment, TimeProvider.System).IsSignedIn(With(null)));
+        Assert.False(new DashboardSession(underHost with { AppServiceAuthentication = false }, environment, TimeProvider.System).IsSignedIn(With("5f1c2a9e-0000-4000-8000-000000000001")));
+        Assert.False(new DashboardSession(standalone, environment, TimeProvider.System).IsSignedIn(With("5f1c2a9e-0000-4000-8000-000000000001")));
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string cookie, bool dashboardHeader = false)
     {
         var request = new HttpRequestMessage(method, path);
         request.Headers.Add("Cookie", cookie);
+        if (dashboardHeader)
+        {
+            request.Headers.Add(DashboardSession.CsrfHeader, "1");
+        }
+
         return client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 }

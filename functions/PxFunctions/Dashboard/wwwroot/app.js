@@ -41,7 +41,9 @@
     const init = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
     init.headers = Object.assign({ "X-Px-Dashboard": "1", "Accept": "application/json" }, init.headers);
     if (init.json !== undefined) { init.body = JSON.stringify(init.json); init.headers["Content-Type"] = "application/json"; delete init.json; }
-    const res = await fetch(path, init);
+    // Every call goes through the dashboard's gateway (base + "/data"), which checks the dashboard's sign-in and runs
+    // the admin route of the same path: "/api/admin/metrics" here is "{base}/data/admin/metrics" on the wire.
+    const res = await fetch(base + "/data" + path.replace(/^\/api\//, "/"), init);
     if (res.status === 401 && document.querySelector('meta[name="px-access"]').content !== "open") {
       location.href = base + "/login";
       throw new ApiError(401, "Signed out");
@@ -53,19 +55,8 @@
   }
   const get = async path => (await api(path)).body;
 
-  /** Running journeys from the Durable instance query, every page (x-ms-continuation-token). */
-  async function runningInstances() {
-    const all = [];
-    let token = null;
-    for (let i = 0; i < 50; i++) {
-      const headers = token ? { "x-ms-continuation-token": token } : {};
-      const { body, headers: got } = await api("/runtime/webhooks/durabletask/instances?runtimeStatus=Running&top=500&showInput=false", { headers });
-      all.push(...(Array.isArray(body) ? body : []));
-      token = got.get("x-ms-continuation-token");
-      if (!token) break;
-    }
-    return all.map(i => Object.assign({ instanceId: i.instanceId }, typeof i.customStatus === "object" && i.customStatus ? i.customStatus : {}));
-  }
+  /** Journeys running now, counted per journey, version and step by the admin API. */
+  const runningNow = journey => get("/api/admin/running" + (journey ? "?journey=" + encodeURIComponent(journey) : ""));
 
   // ---- Overview ----------------------------------------------------------------------------------------------
   function sparkline(points, key, definition) {
@@ -112,12 +103,11 @@
     const body = h("div", { id: "metrics" }, h("p", { class: "notice" }, "Loading metrics…"));
     page.replaceChildren(h("h1", {}, "Overview"), form, live, body);
 
-    runningInstances().then(running => {
-      const shown = journey ? running.filter(r => r.journey === journey) : running;
+    runningNow(journey).then(running => {
       const perJourney = {};
-      for (const r of shown) perJourney[r.journey || "?"] = (perJourney[r.journey || "?"] || 0) + 1;
+      for (const r of running.at) perJourney[r.journey] = (perJourney[r.journey] || 0) + r.count;
       live.replaceChildren(h("div", { class: "tiles" },
-        h("div", { class: "tile", id: "running-total" }, h("div", { class: "name" }, "Journeys running now"), h("div", { class: "value" }, fmtNum(shown.length))),
+        h("div", { class: "tile", id: "running-total" }, h("div", { class: "name" }, "Journeys running now"), h("div", { class: "value" }, fmtNum(running.total) + (running.complete ? "" : "+"))),
         Object.entries(perJourney).map(([id, n]) => h("div", { class: "tile" }, h("div", { class: "name" }, id), h("div", { class: "value" }, fmtNum(n))))));
     }).catch(e => live.replaceChildren(h("p", { class: "error" }, "Running journeys: " + e.message)));
 
@@ -212,10 +202,10 @@
     const [map, versions, running] = await Promise.all([
       get(`/api/admin/journeys/${encodeURIComponent(id)}/versions/${version}/map`),
       get(`/api/admin/journeys/${encodeURIComponent(id)}/versions`),
-      runningInstances().catch(() => []),
+      runningNow(id).catch(() => ({ at: [] })),
     ]);
     const counts = {};
-    for (const r of running) if (r.journey === id && String(r.version) === String(version) && r.step) counts[r.step] = (counts[r.step] || 0) + 1;
+    for (const r of running.at) if (String(r.version) === String(version) && r.step) counts[r.step] = (counts[r.step] || 0) + r.count;
     const here = Object.values(counts).reduce((a, b) => a + b, 0);
     const sample = { journeyId: id, version: Number(version), sample: { customer: { id: "sim-1", first_name: "Sam", phone: "+14155550100", email: "sam@example.com", time_zone: "America/Los_Angeles" }, order: { id: "1001", created_at: new Date().toISOString() } }, replies: [] };
     const text = h("textarea", { name: "request", "aria-label": "Simulation request (JSON)" }, JSON.stringify(sample, null, 2));
