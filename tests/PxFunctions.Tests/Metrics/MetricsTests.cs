@@ -84,6 +84,45 @@ public sealed class MetricsTests(StorageFixture storage)
     }
 
     [Fact]
+    public async Task Recorder_KeepsTheRowsItWrote_SoAnEventCostsOneRequest_AndTwoProcessesStillCountExactly()
+    {
+        await using var host = await AppHost.StartAsync(storage, new Dictionary<string, string?> { [SettingNames.JourneysLoadExamples] = "false" });
+        var account = host.Services.GetRequiredService<PxFunctions.Storage.StorageAccount>();
+        var counter = host.Services.GetRequiredService<PxFunctions.Storage.StorageRequestCounter>();
+        var store = host.Services.GetRequiredService<MetricsStore>();
+        var other = new MetricsStore(account.Table(MetricsStore.TableName)); // a second process: its own rows and ETags
+        var day = new DateTimeOffset(2026, 10, 7, 9, 0, 0, TimeSpan.Zero);
+
+        await store.RecordAsync(MetricEvent.One("sent:warm", day, "serum", "messages_sent"), CancellationToken.None);
+        var before = counter.Tables;
+        for (var i = 0; i < 40; i++)
+        {
+            await store.RecordAsync(MetricEvent.One($"sent:one-{i}", day, "serum", "messages_sent"), CancellationToken.None);
+        }
+
+        var sequential = counter.Tables - before;
+
+        // The other process writes in between: this one's next write meets a changed ETag (412), reads again and counts.
+        await other.RecordAsync(MetricEvent.One("sent:other-1", day, "serum", "messages_sent"), CancellationToken.None);
+        await store.RecordAsync(MetricEvent.One("sent:after-other", day, "serum", "messages_sent"), CancellationToken.None);
+        // Both at once, the same 30 events and 20 each of their own, in parallel within each.
+        await Task.WhenAll(new[] { store, other }.Select((s, w) => Task.WhenAll(
+            Enumerable.Range(0, 30).Select(i => MetricEvent.One($"sent:both-{i}", day, i % 3 == 0 ? "mask" : "serum", "messages_sent"))
+                .Concat(Enumerable.Range(0, 20).Select(i => MetricEvent.One($"reply:w{w}-{i}", day, "serum", "replies")))
+                .Select(e => Task.Run(() => s.RecordAsync(e, CancellationToken.None))))));
+        // A repeat of a counted event through either process changes nothing.
+        await other.RecordAsync(MetricEvent.One("sent:one-3", day, "serum", "messages_sent"), CancellationToken.None);
+        await store.RecordAsync(MetricEvent.One("sent:both-4", day, "serum", "messages_sent"), CancellationToken.None);
+
+        Assert.Equal(40, sequential);
+        var m = await GetAsync(host, "/api/admin/metrics?from=2026-10-07&to=2026-10-07");
+        Assert.Equal(1 + 40 + 1 + 1 + 30, (double)m["totals"]!["messages_sent"]!);
+        Assert.Equal(40, (double)m["totals"]!["replies"]!);
+        var mask = await GetAsync(host, "/api/admin/metrics?from=2026-10-07&to=2026-10-07&journey=mask");
+        Assert.Equal(10, (double)mask["totals"]!["messages_sent"]!);
+    }
+
+    [Fact]
     public async Task Recorder_RetriesAndConcurrentWriters_CountEachEventOnce()
     {
         await using var host = await AppHost.StartAsync(storage, new Dictionary<string, string?> { [SettingNames.JourneysLoadExamples] = "false" });
