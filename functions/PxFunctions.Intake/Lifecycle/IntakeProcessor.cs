@@ -92,7 +92,7 @@ public sealed class IntakeProcessor(
         if (order.LineItems.Count == 0 && e.Kind == OrderEventKind.Cancelled)
         {
             // A deleted (trashed) WooCommerce order carries only its id: end what we know of it.
-            return (await EndAsync(order.Shop, order.OrderId, [], "order cancelled", cancellationToken), (await customers.GetOrderAsync(order.Shop, order.OrderId, cancellationToken))?.CustomerKey);
+            return (await EndAsync(order.Shop, order.OrderId, [], "order cancelled", e.At, cancellationToken), (await customers.GetOrderAsync(order.Shop, order.OrderId, cancellationToken))?.CustomerKey);
         }
 
         var profile = new CustomerProfile(
@@ -116,7 +116,7 @@ public sealed class IntakeProcessor(
 
         if (e.Kind == OrderEventKind.Cancelled)
         {
-            return (await EndAsync(order.Shop, order.OrderId, order.LineItems.Select(l => l.Id).ToList(), "order cancelled", cancellationToken), profile.Key);
+            return (await EndAsync(order.Shop, order.OrderId, order.LineItems.Select(l => l.Id).ToList(), "order cancelled", e.At, cancellationToken), profile.Key);
         }
 
         var started = 0;
@@ -297,11 +297,15 @@ public sealed class IntakeProcessor(
     {
         var known = await customers.GetOrderAsync(e.Shop, e.OrderId, cancellationToken);
         var lines = e.Full || e.LineItemIds.Count == 0 ? known?.Order.LineItems.Select(l => l.Id).ToList() ?? [] : e.LineItemIds.ToList();
-        return (await EndAsync(e.Shop, e.OrderId, lines, "refunded", cancellationToken), known?.CustomerKey);
+        return (await EndAsync(e.Shop, e.OrderId, lines, "refunded", e.At, cancellationToken), known?.CustomerKey);
     }
 
-    /// <summary>Ends the journeys of an order's lines (terminated: nothing more is sent, queued sends included).</summary>
-    private async Task<string> EndAsync(string shop, string orderId, List<string> lineIds, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the journeys of an order's lines (terminated: nothing more is sent, queued sends included), then counts
+    /// each journey this ended (or a run of this handler that stopped before counting ended: terminated with this
+    /// reason) as its outcome. A journey that had finished on its own is not counted again.
+    /// </summary>
+    private async Task<string> EndAsync(string shop, string orderId, List<string> lineIds, string reason, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (lineIds.Count == 0 && await customers.GetOrderAsync(shop, orderId, cancellationToken) is { } known)
         {
@@ -311,7 +315,14 @@ public sealed class IntakeProcessor(
         var ended = 0;
         foreach (var line in lineIds)
         {
-            ended += await instances.TerminateAsync(InstanceIdOf(shop, orderId, line), reason, cancellationToken) == InstanceOperation.Accepted ? 1 : 0;
+            var instanceId = InstanceIdOf(shop, orderId, line);
+            var result = await instances.TerminateAsync(instanceId, reason, cancellationToken);
+            ended += result == InstanceOperation.Accepted ? 1 : 0;
+            if (result is InstanceOperation.Accepted or InstanceOperation.Gone && await instances.GetAsync(instanceId, cancellationToken) is { } state
+                && (result == InstanceOperation.Accepted || (state.Status == InstanceStatus.Terminated && OrderAttribution.OutputIs(state.Output, reason))))
+            {
+                await attribution.EndedAsync(instanceId, state, reason == "refunded" ? "refunded" : "cancelled", at, cancellationToken);
+            }
         }
 
         return $"{reason}: {ended} journey(s) ended";
