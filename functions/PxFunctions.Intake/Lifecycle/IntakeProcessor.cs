@@ -112,6 +112,7 @@ public sealed class IntakeProcessor(
         if (e.Kind is OrderEventKind.Created or OrderEventKind.Paid)
         {
             await attribution.AttributeAsync(profile.Key, order, e.At, cancellationToken);
+            await attribution.ReferredAsync(profile.Key, order, e.At, cancellationToken);
         }
 
         if (e.Kind == OrderEventKind.Cancelled)
@@ -218,12 +219,15 @@ public sealed class IntakeProcessor(
             return Outcome(null, $"journey '{journey.Definition.Id}' matches, but the customer's journey {active} for this product is still running");
         }
 
-        // The purchase (with the customer's name and addresses) stays in our store; the orchestration gets ids only.
-        var input = new JourneyInput(journey.Definition.Id, journey.Version, Customer(profile), order.ToModel(), Product(order, line), Brand(order.Shop), Links(order, line));
         if (await instances.GetAsync(instanceId, cancellationToken) is not null)
         {
             return Outcome(instanceId, "started before");
         }
+
+        // The purchase (with the customer's name and addresses) stays in our store; the orchestration gets ids only.
+        var links = Links(order, line);
+        links["referral"] = await attribution.Referrals.IssueAsync(instanceId, journey.Definition.Id, order.Shop, profile.Key, cancellationToken);
+        var input = new JourneyInput(journey.Definition.Id, journey.Version, Customer(profile), order.ToModel(), Product(order, line), Brand(order.Shop), links);
 
         await contexts.SaveAsync(instanceId, input, cancellationToken);
         var created = await instances.StartAsync(

@@ -1,5 +1,6 @@
 using System.Globalization;
 using PxFunctions.Channels.Dispatch;
+using PxFunctions.Channels.Links;
 using PxFunctions.Channels.Metrics;
 using PxFunctions.Intake.Storefronts;
 using PxFunctions.Journeys.Durable;
@@ -12,8 +13,28 @@ namespace PxFunctions.Intake.Lifecycle;
 /// customer's recent sends are one partition query of the message log. An order is counted once however often (and
 /// by whichever events, created or paid) it is reported: its event id is the order's, its day the order's creation.
 /// </summary>
-public sealed class OrderAttribution(MessageLog log, MetricsStore metrics, TimeSpan window)
+public sealed class OrderAttribution(MessageLog log, MetricsStore metrics, ReferralLinks referrals, TimeSpan window)
 {
+    /// <summary>The referral links journeys give their customers (<c>links.referral</c>), issued as a journey starts.</summary>
+    public ReferralLinks Referrals => referrals;
+
+    /// <summary>
+    /// An order (created or paid) whose landing page carries a referral code (<see cref="StoreOrder.ReferralCode"/>)
+    /// that was issued converts that referral: <c>referrals_converted</c> for the referring journey, on the order's
+    /// day, once per order (event <c>referral:{shop}:{order}</c>). The referrer's own order through their link is no
+    /// referral; an unknown code counts nothing. One point read of <c>PxReferrals</c> per order that carries a code.
+    /// </summary>
+    public async Task ReferredAsync(string customerKey, StoreOrder order, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (order.ReferralCode is not { } code || await referrals.FindAsync(code, cancellationToken) is not { } referral
+            || referral.CustomerHash == ReferralLinks.HashOf(customerKey) || referral.Shop != order.Shop)
+        {
+            return;
+        }
+
+        await metrics.RecordAsync(MetricEvent.One($"referral:{order.Shop}:{order.OrderId}", order.CreatedAt ?? at, referral.JourneyId, "referrals_converted"), cancellationToken);
+    }
+
     public async Task StartedAsync(string instanceId, string journeyId, DateTimeOffset at, CancellationToken cancellationToken) =>
         await metrics.RecordAsync(MetricEvent.One("started:" + instanceId, at, journeyId, "journeys_started"), cancellationToken);
 
