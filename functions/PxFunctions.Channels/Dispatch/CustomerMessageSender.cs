@@ -39,6 +39,7 @@ public sealed class CustomerMessageSender(
     SendRules rules,
     IJourneyInstances instances,
     LinkSigner links,
+    ReferralLinks referrals,
     DispatchSettings settings,
     MetricsStore metrics,
     TimeProvider time,
@@ -87,7 +88,7 @@ public sealed class CustomerMessageSender(
                 if (record is { Status: MessageStatus.Sent or MessageStatus.Delivered, Channel: { } sentBy, SentAt: { } sentAt })
                 {
                     // A run that sent it may have stopped before counting it: counting again is a no-op (same id, same day).
-                    await metrics.RecordAsync(Sent(record.EffectId, message, sentBy, sentAt), cancellationToken);
+                    await metrics.RecordAsync(Sent(record.EffectId, message, sentBy, sentAt, CarriesReferral(message, sentBy)), cancellationToken);
                 }
 
                 return record;
@@ -219,15 +220,22 @@ public sealed class CustomerMessageSender(
         if (result.Accepted)
         {
             // Counted under the message's id: a retry that resends (same idempotency key) is not counted again.
-            await metrics.RecordAsync(Sent(effect.EffectId, message, decision.Channel!, now), cancellationToken);
+            await metrics.RecordAsync(Sent(effect.EffectId, message, decision.Channel!, now, CarriesReferral(message, decision.Channel!)), cancellationToken);
         }
 
         logger.LogInformation("Message {EffectId} {Status} by {Channel} to {To}", effect.EffectId, final.Status, decision.Channel, Redact.Address(decision.Address!));
         return saved ? stored : final;
     }
 
-    /// <summary>A sent message's counters: sent (per channel), a question asked, and the funnel step it was sent from.</summary>
-    public static MetricEvent Sent(string effectId, OutboundMessage message, string channel, DateTimeOffset at)
+    /// <summary>Whether what went out on <paramref name="channel"/> holds the customer's referral link (<c>links.referral</c>).</summary>
+    private bool CarriesReferral(OutboundMessage message, string channel) =>
+        channel == "sms" ? referrals.IsIn(message.Sms?.Text) : referrals.IsIn(message.Email?.Html) || referrals.IsIn(message.Email?.Text);
+
+    /// <summary>
+    /// A sent message's counters: sent (per channel), a question asked, a referral link issued, and the funnel step it
+    /// was sent from. One event per message, so a referral link is counted once per message that carried it.
+    /// </summary>
+    public static MetricEvent Sent(string effectId, OutboundMessage message, string channel, DateTimeOffset at, bool referral = false)
     {
         var counters = new Dictionary<string, long>
         {
@@ -237,6 +245,11 @@ public sealed class CustomerMessageSender(
         if (message.Ask is not null)
         {
             counters[MetricColumns.Counter("questions_asked")] = 1;
+        }
+
+        if (referral)
+        {
+            counters[MetricColumns.Counter("referrals_issued")] = 1;
         }
 
         if (message.Step is { } step)

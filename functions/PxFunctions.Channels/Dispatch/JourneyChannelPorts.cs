@@ -134,6 +134,12 @@ public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts tex
 
         var key = record.CustomerId is null ? "i:" + instanceId : "c:" + record.CustomerId;
         await records.AddAsync(key, record.Kind, recordId, payload.ToJsonString(), record.At, cancellationToken);
+        if (record.Kind == JourneyChannels.Goal)
+        {
+            await Metrics.GoalMetrics.RecordAsync(metrics, instanceId, record, cancellationToken);
+            return;
+        }
+
         if (Counted(record) is { Length: > 0 } counters)
         {
             await metrics.RecordAsync(Metrics.MetricEvent.Of($"team:{instanceId}:{recordId}", record.At, record.JourneyId, counters), cancellationToken);

@@ -26,13 +26,16 @@ public static class MetricDefinitions
         ["orders_attributed"] = "Orders by a customer within the attribution window after a journey message to them, attributed to that journey.",
         ["revenue_attributed_minor"] = "Total of attributed orders in minor currency units (cents).",
         ["repeat_customers"] = "Customers with a later order within the attribution window after a journey message (once per customer, journey and day).",
-        ["reorders_reached"] = "Reorder goal steps reached by journeys.",
+        ["reorders_reached"] = "Reorders a journey waited for: a goal step on the reorder event reached, or an exit on it taken (once per journey and step, by the day reached).",
         ["ratings"] = "Ratings (1 to 5) customers gave in answer to a rating question.",
         ["ratings_5"] = "Ratings of 5.",
-        ["reviews_reached"] = "Review goal steps reached by journeys.",
-        ["referrals_issued"] = "Referral links sent in journey messages.",
-        ["referrals_clicked"] = "Referral links clicked.",
-        ["referrals_converted"] = "Orders placed through a referral link.",
+        ["reviews_reached"] = "Reviews a journey waited for: a goal step on the review event reached, or an exit on it taken (once per journey and step, by the day reached).",
+        ["goals_reached"] = "Goal steps reached (their business event came within the step's time), any event, once per journey and step.",
+        ["goals_missed"] = "Goal steps whose time passed without their event, once per journey and step, by the day missed.",
+        ["refunds"] = "Journeys ended by a refund of their order line (refunds/create, WooCommerce refunded, order.refunded), once per journey; the journey's outcome is refunded.",
+        ["referrals_issued"] = "Journey messages sent with the customer's referral link (links.referral), once per message.",
+        ["referrals_clicked"] = "Referral links opened (GET /api/ref/{token}), once per link and UTC day.",
+        ["referrals_converted"] = "Orders that came through a referral link (its px_ref code on the order's landing page), once per order, attributed to the referring journey; the referrer's own orders are not counted.",
     };
 
     /// <summary>Metrics computed from the counters, with their definitions.</summary>

@@ -92,7 +92,7 @@ public sealed class IntakeProcessor(
         if (order.LineItems.Count == 0 && e.Kind == OrderEventKind.Cancelled)
         {
             // A deleted (trashed) WooCommerce order carries only its id: end what we know of it.
-            return (await EndAsync(order.Shop, order.OrderId, [], "order cancelled", cancellationToken), (await customers.GetOrderAsync(order.Shop, order.OrderId, cancellationToken))?.CustomerKey);
+            return (await EndAsync(order.Shop, order.OrderId, [], "order cancelled", e.At, cancellationToken), (await customers.GetOrderAsync(order.Shop, order.OrderId, cancellationToken))?.CustomerKey);
         }
 
         var profile = new CustomerProfile(
@@ -112,11 +112,12 @@ public sealed class IntakeProcessor(
         if (e.Kind is OrderEventKind.Created or OrderEventKind.Paid)
         {
             await attribution.AttributeAsync(profile.Key, order, e.At, cancellationToken);
+            await attribution.ReferredAsync(profile.Key, order, e.At, cancellationToken);
         }
 
         if (e.Kind == OrderEventKind.Cancelled)
         {
-            return (await EndAsync(order.Shop, order.OrderId, order.LineItems.Select(l => l.Id).ToList(), "order cancelled", cancellationToken), profile.Key);
+            return (await EndAsync(order.Shop, order.OrderId, order.LineItems.Select(l => l.Id).ToList(), "order cancelled", e.At, cancellationToken), profile.Key);
         }
 
         var started = 0;
@@ -218,12 +219,15 @@ public sealed class IntakeProcessor(
             return Outcome(null, $"journey '{journey.Definition.Id}' matches, but the customer's journey {active} for this product is still running");
         }
 
-        // The purchase (with the customer's name and addresses) stays in our store; the orchestration gets ids only.
-        var input = new JourneyInput(journey.Definition.Id, journey.Version, Customer(profile), order.ToModel(), Product(order, line), Brand(order.Shop), Links(order, line));
         if (await instances.GetAsync(instanceId, cancellationToken) is not null)
         {
             return Outcome(instanceId, "started before");
         }
+
+        // The purchase (with the customer's name and addresses) stays in our store; the orchestration gets ids only.
+        var links = Links(order, line);
+        links["referral"] = await attribution.Referrals.IssueAsync(instanceId, journey.Definition.Id, order.Shop, profile.Key, cancellationToken);
+        var input = new JourneyInput(journey.Definition.Id, journey.Version, Customer(profile), order.ToModel(), Product(order, line), Brand(order.Shop), links);
 
         await contexts.SaveAsync(instanceId, input, cancellationToken);
         var created = await instances.StartAsync(
@@ -297,11 +301,15 @@ public sealed class IntakeProcessor(
     {
         var known = await customers.GetOrderAsync(e.Shop, e.OrderId, cancellationToken);
         var lines = e.Full || e.LineItemIds.Count == 0 ? known?.Order.LineItems.Select(l => l.Id).ToList() ?? [] : e.LineItemIds.ToList();
-        return (await EndAsync(e.Shop, e.OrderId, lines, "refunded", cancellationToken), known?.CustomerKey);
+        return (await EndAsync(e.Shop, e.OrderId, lines, "refunded", e.At, cancellationToken), known?.CustomerKey);
     }
 
-    /// <summary>Ends the journeys of an order's lines (terminated: nothing more is sent, queued sends included).</summary>
-    private async Task<string> EndAsync(string shop, string orderId, List<string> lineIds, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the journeys of an order's lines (terminated: nothing more is sent, queued sends included), then counts
+    /// each journey this ended (or a run of this handler that stopped before counting ended: terminated with this
+    /// reason) as its outcome. A journey that had finished on its own is not counted again.
+    /// </summary>
+    private async Task<string> EndAsync(string shop, string orderId, List<string> lineIds, string reason, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (lineIds.Count == 0 && await customers.GetOrderAsync(shop, orderId, cancellationToken) is { } known)
         {
@@ -311,7 +319,14 @@ public sealed class IntakeProcessor(
         var ended = 0;
         foreach (var line in lineIds)
         {
-            ended += await instances.TerminateAsync(InstanceIdOf(shop, orderId, line), reason, cancellationToken) == InstanceOperation.Accepted ? 1 : 0;
+            var instanceId = InstanceIdOf(shop, orderId, line);
+            var result = await instances.TerminateAsync(instanceId, reason, cancellationToken);
+            ended += result == InstanceOperation.Accepted ? 1 : 0;
+            if (result is InstanceOperation.Accepted or InstanceOperation.Gone && await instances.GetAsync(instanceId, cancellationToken) is { } state
+                && (result == InstanceOperation.Accepted || (state.Status == InstanceStatus.Terminated && OrderAttribution.OutputIs(state.Output, reason))))
+            {
+                await attribution.EndedAsync(instanceId, state, reason == "refunded" ? "refunded" : "cancelled", at, cancellationToken);
+            }
         }
 
         return $"{reason}: {ended} journey(s) ended";

@@ -55,6 +55,13 @@ public sealed record StoreOrder
     public StoreAddress? Shipping { get; init; }
     public IReadOnlyList<StoreLineItem> LineItems { get; init; } = [];
     public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>
+    /// The referral code (<c>px_ref</c>) of the page the buyer entered the store on: Shopify's <c>landing_site</c>,
+    /// WooCommerce's order attribution entry page (meta <c>_wc_order_attribution_session_entry</c>), the generic
+    /// webhook's <c>order.landing_site</c>. Only the code is kept, never the whole address.
+    /// </summary>
+    public string? ReferralCode { get; init; }
+
     public ConsentHint? SmsMarketing { get; init; }
     public ConsentHint? EmailMarketing { get; init; }
 

@@ -102,6 +102,8 @@ public static class ShopifyPayloads
             TotalPrice = Json.Str(root, "total_price"),
             FinancialStatus = Json.Str(root, "financial_status"),
             Tags = Json.Tags(root, "tags"),
+            // landing_site: the path and query the buyer entered the shop on (Shopify's order resource).
+            ReferralCode = PxFunctions.Channels.Links.ReferralLinks.CodeIn(Json.Str(root, "landing_site")),
             Customer = new StoreCustomer(
                 Json.Str(customer, "id"),
                 Json.Str(customer, "first_name") ?? Json.Str(shipping, "first_name") ?? Json.Str(billing, "first_name"),
@@ -186,6 +188,9 @@ public static class WooCommercePayloads
             Currency = Json.Str(root, "currency"),
             TotalPrice = Json.Str(root, "total"),
             FinancialStatus = status,
+            // WooCommerce's order attribution (8.5+) keeps the page the session entered the store on as order meta.
+            ReferralCode = PxFunctions.Channels.Links.ReferralLinks.CodeIn(Json.Array(root, "meta_data")
+                .Where(m => Json.Str(m, "key") == "_wc_order_attribution_session_entry").Select(m => Json.Str(m, "value")).FirstOrDefault()),
             Customer = new StoreCustomer(customerId, Json.Str(billing, "first_name"), Json.Str(billing, "last_name"), Json.Str(billing, "email"), Json.Str(billing, "phone"), null),
             Shipping = shipping is null ? null : new StoreAddress(Json.Str(shipping, "first_name"), Json.Str(shipping, "last_name"), Json.Str(shipping, "city"), Json.Str(shipping, "state"), Json.Str(shipping, "state"), Json.Str(shipping, "country"), Json.Str(shipping, "postcode"), Json.Str(shipping, "phone")),
             LineItems = lines.Select((l, i) => new StoreLineItem(
@@ -284,6 +289,7 @@ public static class GenericPayloads
             TotalPrice = Json.Str(orderNode, "total_price"),
             FinancialStatus = kind == "order.paid" ? "paid" : Json.Str(orderNode, "financial_status"),
             Tags = Json.Tags(orderNode, "tags"),
+            ReferralCode = PxFunctions.Channels.Links.ReferralLinks.CodeIn(Json.Str(orderNode, "landing_site")),
             Customer = new StoreCustomer(Json.Str(customer, "id"), Json.Str(customer, "first_name"), Json.Str(customer, "last_name"), Json.Str(customer, "email"), Json.Str(customer, "phone"), Json.Str(customer, "locale")),
             Shipping = ShopifyPayloads.Address(orderNode["shipping_address"] as JsonObject),
             LineItems = lines.Select((l, i) => new StoreLineItem(

@@ -14,6 +14,17 @@ public static class JourneyChannels
 
     /// <summary>A reply no step or FAQ could use, kept for the team (fact <c>reply</c>).</summary>
     public const string Inbox = "inbox";
+
+    /// <summary>A goal step reached or missed, or an exit taken (<see cref="GoalAction"/>; the reason is the business event).</summary>
+    public const string Goal = "goal";
+}
+
+/// <summary>What a goal record says: the goal step's event came (reached), its time passed (missed), or an exit took it.</summary>
+public static class GoalAction
+{
+    public const string Reached = "reached";
+    public const string Missed = "missed";
+    public const string Exit = "exit";
 }
 
 /// <summary>Why a message is sent: a journey step, an FAQ answer, an agent's reply, the handoff confirmation.</summary>

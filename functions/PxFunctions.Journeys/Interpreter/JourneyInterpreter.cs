@@ -136,6 +136,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                     RunFrom(ask.NoReply ?? ask.Next);
                     break;
                 case WaitingFor.Goal when step is GoalStep goal:
+                    Record(JourneyChannels.Goal, GoalAction.Missed, goal.Event, step: goal.Id);
                     RunFrom(goal.Missed ?? goal.Next);
                     break;
                 case WaitingFor.Timer or WaitingFor.Agent when step is not null:
@@ -168,6 +169,8 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
             var step = _state.Step is { } id ? _definition.Step(id) : null;
             if (_state.Waiting == WaitingFor.Goal && step is GoalStep goal && goal.Event == name)
             {
+                // Kept for the team and counted (reorders and reviews reached) by the record activity, outside the orchestration.
+                Record(JourneyChannels.Goal, GoalAction.Reached, goal.Event, at: at, step: goal.Id);
                 Cancel();
                 RunFrom(goal.Reached ?? goal.Next);
                 return;
@@ -175,6 +178,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
 
             if (_definition.Exits.FirstOrDefault(e => e.On == name) is { } exit)
             {
+                Record(JourneyChannels.Goal, GoalAction.Exit, name, at: at);
                 Cancel();
                 if (exit.Outcome is { } outcome)
                 {

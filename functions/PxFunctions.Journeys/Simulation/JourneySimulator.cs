@@ -237,7 +237,7 @@ public static class JourneySimulator
         void Keep(TeamRecord record)
         {
             var value = record.Value ?? (record.TextRef is { } reference ? texts.GetValueOrDefault(reference) : null);
-            var detail = record.Kind == JourneyChannels.Handoff ? $"{record.Action}: {record.Reason}" : $"{record.Fact} = {value}";
+            var detail = record.Kind is JourneyChannels.Handoff or JourneyChannels.Goal ? $"{record.Action}: {record.Reason}" : $"{record.Fact} = {value}";
             timeline.Add(Entry(record.Kind, state?.Stage, record.Kind == JourneyChannels.Handoff ? null : record.Step) with { Detail = detail });
         }
 

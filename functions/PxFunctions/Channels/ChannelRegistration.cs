@@ -19,6 +19,7 @@ public static class ChannelRegistration
         services.AddSingleton(new QuietHours(settings.QuietHours));
         services.AddSingleton<SendRules>();
         services.AddSingleton(new LinkSigner(settings.LinkKey));
+        services.AddSingleton(sp => new ReferralLinks(Table(sp, ReferralLinks.TableName), settings.LinkKey, settings.PublicBaseUrl));
         services.AddSingleton(sp => new AddressHasher(settings.HashKey, settings.HashKey is null ? Table(sp, AddressHasher.TableName) : null));
         services.AddSingleton(sp => new ConsentLedger(Table(sp, ConsentLedger.TableName), sp.GetRequiredService<AddressHasher>()));
         services.AddSingleton(sp => new MessageLog(Table(sp, MessageLog.TableName), Table(sp, MessageLog.IndexTableName)));
@@ -33,7 +34,7 @@ public static class ChannelRegistration
         services.AddSingleton<ReplyRouter>();
         services.AddSingleton<InboundSmsHandler>();
         services.AddSingleton<AcsEventProcessor>();
-        foreach (var table in new[] { JourneyTexts.TableName, ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName, Metrics.MetricsStore.TableName })
+        foreach (var table in new[] { JourneyTexts.TableName, ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName, Metrics.MetricsStore.TableName, ReferralLinks.TableName })
         {
             services.AddStorageResource(StorageResource.Table(table));
         }

@@ -63,6 +63,9 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     [Function("UnsubscribeLink")]
     public IResult UnsubscribeLink([HttpTrigger(Anonymous, "get", "post", Route = "u/{token}")] HttpRequest request) => Run("UnsubscribeLink");
 
+    [Function("ReferralLink")]
+    public IResult ReferralLink([HttpTrigger(Anonymous, "get", Route = "ref/{token}")] HttpRequest request) => Run("ReferralLink");
+
     [Function("DevOutbox")]
     public IResult DevOutbox([HttpTrigger(Key, "get", Route = "dev/outbox")] HttpRequest request) => Run("DevOutbox");
 

@@ -148,6 +148,7 @@ public static class PxApp
         endpoints.MapHandoffApi();
         endpoints.MapAcsEventsApi();
         endpoints.MapCustomerLinksApi();
+        endpoints.MapReferralLinksApi();
         endpoints.MapMessagingApi(settings.Channels);
         endpoints.MapStorefrontWebhooksApi();
         endpoints.MapOrdersApi();

@@ -35,7 +35,7 @@ public static class IntakeRegistration
         services.AddSingleton(sp => new JourneyContextStore(sp.GetRequiredService<StorageAccount>().Table(JourneyContextStore.TableName)));
         services.AddSingleton<IJourneyContexts>(sp => sp.GetRequiredService<JourneyContextStore>());
         services.AddSingleton(sp => sp.GetRequiredService<DispatchSettings>().Brand);
-        services.AddSingleton(sp => new OrderAttribution(sp.GetRequiredService<PxFunctions.Channels.Dispatch.MessageLog>(), sp.GetRequiredService<PxFunctions.Channels.Metrics.MetricsStore>(), settings.AttributionWindow));
+        services.AddSingleton(sp => new OrderAttribution(sp.GetRequiredService<PxFunctions.Channels.Dispatch.MessageLog>(), sp.GetRequiredService<PxFunctions.Channels.Metrics.MetricsStore>(), sp.GetRequiredService<PxFunctions.Channels.Links.ReferralLinks>(), settings.AttributionWindow));
         services.AddSingleton<IntakeProcessor>();
         foreach (var table in new[] { JourneyContextStore.TableName, WebhookInbox.DeliveriesTable, WebhookInbox.RejectedTable, CustomerStore.CustomersTable, CustomerStore.OrdersTable })
         {
