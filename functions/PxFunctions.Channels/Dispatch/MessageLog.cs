@@ -152,28 +152,6 @@ public sealed class MessageLog(TableClient messages, TableClient index)
         return rows;
     }
 
-    /// <summary>
-    /// The customers (partition keys) that messages went to <paramref name="address"/>: the admin's find by email or
-    /// phone. A filtered scan of the log (there is no address index, which would be one more place holding addresses).
-    /// </summary>
-    public async Task<List<string>> CustomerKeysForAddressAsync(string address, int max, CancellationToken cancellationToken)
-    {
-        var keys = new List<string>();
-        await foreach (var e in messages.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"To eq {address}"), select: ["PartitionKey"], cancellationToken: cancellationToken))
-        {
-            if (!keys.Contains(e.PartitionKey))
-            {
-                keys.Add(e.PartitionKey);
-                if (keys.Count >= max)
-                {
-                    break;
-                }
-            }
-        }
-
-        return keys;
-    }
-
     /// <summary>Sends that failed for good, newest first (operations: a filtered scan, bounded by <paramref name="top"/>).</summary>
     public async Task<List<MessageRecord>> FailedAsync(int top, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using PxFunctions.Channels.Compliance;
 using PxFunctions.Intake.Storefronts;
 
 namespace PxFunctions.Intake.Customers;
@@ -22,9 +23,11 @@ public sealed record CustomerProfile(
 /// <summary>
 /// Customers, their orders and their active journeys (table <c>Customers</c>, partition = customer key: the profile,
 /// <c>order:{id}</c> rows, and <c>journey:{product}</c> rows pointing at the instance that owns that product), and an
-/// order index (table <c>Orders</c>) to find an order's customer from a fulfilment or refund.
+/// order index (table <c>Orders</c>) to find an order's customer from a fulfilment or refund. An address index in
+/// the same table, partition <c>addr:{keyed hash of the address}</c> with a row per customer key, finds the customers
+/// of an email or phone (the dashboard's find) with one partition query: it holds no address in clear.
 /// </summary>
-public sealed class CustomerStore(TableClient customers, TableClient orders)
+public sealed class CustomerStore(TableClient customers, TableClient orders, AddressHasher hasher)
 {
     public const string CustomersTable = "Customers";
     public const string OrdersTable = "Orders";
@@ -53,6 +56,11 @@ public sealed class CustomerStore(TableClient customers, TableClient orders)
             },
             TableUpdateMode.Merge,
             cancellationToken);
+        foreach (var address in AddressesOf(profile))
+        {
+            await customers.UpsertEntityAsync(new TableEntity(await AddressPartitionAsync(address, cancellationToken), profile.Key), TableUpdateMode.Replace, cancellationToken);
+        }
+
         var existing = await GetOrderAsync(order.Shop, order.OrderId, cancellationToken);
         var merged = existing is null ? order : order with
         {
@@ -117,6 +125,14 @@ public sealed class CustomerStore(TableClient customers, TableClient orders)
     /// </summary>
     public async Task EraseAsync(string customerKey, IEnumerable<(string Shop, string OrderId)> orderIds, CancellationToken cancellationToken)
     {
+        if (await GetAsync(customerKey, cancellationToken) is { } profile)
+        {
+            foreach (var address in AddressesOf(profile))
+            {
+                await IgnoreMissingAsync(customers.DeleteEntityAsync(await AddressPartitionAsync(address, cancellationToken), customerKey, cancellationToken: cancellationToken));
+            }
+        }
+
         foreach (var (shop, orderId) in orderIds)
         {
             await IgnoreMissingAsync(orders.DeleteEntityAsync(OrderKey(shop, orderId), "order", cancellationToken: cancellationToken));
@@ -169,6 +185,29 @@ public sealed class CustomerStore(TableClient customers, TableClient orders)
 
         return null;
     }
+
+    /// <summary>The keys of the customers with this email or phone (E.164), from the address index: one partition query.</summary>
+    public async Task<List<string>> KeysForAddressAsync(string address, int max, CancellationToken cancellationToken)
+    {
+        var partition = await AddressPartitionAsync(address, cancellationToken);
+        var keys = new List<string>();
+        await foreach (var row in customers.QueryAsync<TableEntity>(e => e.PartitionKey == partition, maxPerPage: max, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            keys.Add(row.RowKey);
+            if (keys.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return keys;
+    }
+
+    private static IEnumerable<string> AddressesOf(CustomerProfile profile) =>
+        new[] { profile.Email?.Trim().ToLowerInvariant(), profile.Phone?.Trim() }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.Ordinal)!;
+
+    private async Task<string> AddressPartitionAsync(string address, CancellationToken cancellationToken) =>
+        "addr:" + await hasher.HashAsync(address, cancellationToken);
 
     private static async Task IgnoreMissingAsync(Task delete)
     {

@@ -4,6 +4,7 @@ using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Http;
+using PxFunctions.Intake.Customers;
 using PxFunctions.Journeys.Durable;
 
 namespace PxFunctions.Dashboard;
@@ -37,7 +38,7 @@ public static class CustomerTimelineApi
         return endpoints;
     }
 
-    private static async Task<IResult> FindAsync(FindRequest? request, MessageLog log, CustomerRecords records, ConsentLedger consent, IJourneyInstances instances, CancellationToken ct)
+    private static async Task<IResult> FindAsync(FindRequest? request, MessageLog log, CustomerStore customers, CustomerRecords records, ConsentLedger consent, IJourneyInstances instances, CancellationToken ct)
     {
         var query = request?.Query?.Trim();
         if (string.IsNullOrEmpty(query))
@@ -49,9 +50,10 @@ public static class CustomerTimelineApi
         var address = query.Contains('@', StringComparison.Ordinal) ? MessagingApi.AddressOf(query) : query.StartsWith('+') ? E164.Of(query) : null;
         if (address is not null)
         {
-            // The customer the address's messages went to; else the address's own partition (messages without a customer).
-            var keys = await log.CustomerKeysForAddressAsync(address, 2, ct);
-            key = keys.FirstOrDefault(k => k.StartsWith("c:", StringComparison.Ordinal)) ?? "a:" + address;
+            // The customer with this address (the address index: one partition query); else the address's own
+            // partition of the message log (messages to an address without a customer).
+            var keys = await customers.KeysForAddressAsync(address, 2, ct);
+            key = keys.Count > 0 ? "c:" + keys[0] : "a:" + address;
         }
         else
         {

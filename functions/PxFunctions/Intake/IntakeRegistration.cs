@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Configuration;
 using PxFunctions.Intake.Customers;
@@ -30,7 +31,7 @@ public static class IntakeRegistration
                 storage.Blobs.GetBlobContainerClient(storage.Names.Container(WebhookInbox.Container)),
                 storage.Queue(WebhookInbox.Queue));
         });
-        services.AddSingleton(sp => new CustomerStore(sp.GetRequiredService<StorageAccount>().Table(CustomerStore.CustomersTable), sp.GetRequiredService<StorageAccount>().Table(CustomerStore.OrdersTable)));
+        services.AddSingleton(sp => new CustomerStore(sp.GetRequiredService<StorageAccount>().Table(CustomerStore.CustomersTable), sp.GetRequiredService<StorageAccount>().Table(CustomerStore.OrdersTable), sp.GetRequiredService<AddressHasher>()));
         services.AddSingleton<IPublishedJourneys, PublishedJourneys>();
         services.AddSingleton(sp => new JourneyContextStore(sp.GetRequiredService<StorageAccount>().Table(JourneyContextStore.TableName)));
         services.AddSingleton<IJourneyContexts>(sp => sp.GetRequiredService<JourneyContextStore>());

@@ -3,6 +3,8 @@ using Microsoft.Playwright;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Configuration;
+using PxFunctions.Intake.Customers;
+using PxFunctions.Intake.Storefronts;
 using PxFunctions.Journeys;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
@@ -74,6 +76,12 @@ internal static class DashboardApp
         order["customer"]!["email"] = name.ToLowerInvariant() + "@example.com";
         await host.Services.GetRequiredService<ConsentLedger>().RecordAsync(
             new ConsentChange(ContactChannel.Sms, phone, ConsentAction.ServiceGranted, DateTimeOffset.UtcNow, "checkout", null, "order:" + id), CancellationToken.None);
+        // The customer as intake keeps them (the profile and the address index the dashboard finds them by).
+        var email = name.ToLowerInvariant() + "@example.com";
+        await host.Services.GetRequiredService<CustomerStore>().SaveAsync(
+            new CustomerProfile(customerId, "shop.example", customerId, name, null, email, phone, "en", Samples.DaytimeZone(), "US", null),
+            new StoreOrder { Source = "orders", Shop = "shop.example", OrderId = id, Customer = new StoreCustomer(customerId, name, null, email, phone, "en") },
+            CancellationToken.None);
         var input = new JourneyInput(JourneyId, 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []);
         await Infrastructure.Journeys.StartAsync(host.Services, id, input);
         return customerId;

@@ -228,6 +228,9 @@ public sealed class PrivacyTests(StorageFixture storage)
         await Eventually.TrueAsync(async () => (await records.ListAsync("c:" + c.Key, None)).Any(r => r.Kind == "data_request"), "the data request", 30_000);
         var (found, where) = await SearchAsync(h.Host, c);
         Assert.True(found.Count > 0, "the seeded customer is in storage before the erasure");
+        var store = h.Host.Services.GetRequiredService<CustomerStore>();
+        Assert.Equal([c.Key], await store.KeysForAddressAsync(c.Phone, 5, None));
+        Assert.Equal([c.Key], await store.KeysForAddressAsync(c.Email.ToUpperInvariant(), 5, None));
 
         using (var redact = await ShopifyAsync(h.Host, "customers/redact", Privacy(c, orderId, erase: true)))
         {
@@ -242,6 +245,8 @@ public sealed class PrivacyTests(StorageFixture storage)
         (found, where) = await SearchAsync(h.Host, c);
         Assert.True(found.Count == 0, "Still found after the erasure: " + string.Join("; ", found.Select(f => f + " in " + where[f])));
         Assert.Contains(where.Keys, k => k.StartsWith("table ", StringComparison.Ordinal)); // the search did look somewhere
+        Assert.Empty(await store.KeysForAddressAsync(c.Phone, 5, None)); // the address index holds hashes, and goes too
+        Assert.Empty(await store.KeysForAddressAsync(c.Email, 5, None));
 
         using (var again = await AdminAsync(h.Host, HttpMethod.Post, CustomerPath(c, "erase")))
         {
