@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Channels.Inbound;
+using PxFunctions.Intake.Lifecycle;
 using PxFunctions.Journeys;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Durable;
@@ -17,7 +18,7 @@ namespace PxFunctions.Demo;
 /// </summary>
 internal sealed partial class DemoStore(
     JourneyCatalog catalog, IJourneyContexts contexts, IJourneyInstances instances, ConsentLedger consent,
-    DevOutboxChannel outbox, InboundSmsHandler inbound, TimeProvider time, ILogger<DemoStore> logger) : BackgroundService
+    DevOutboxChannel outbox, InboundSmsHandler inbound, OrderAttribution attribution, TimeProvider time, ILogger<DemoStore> logger) : BackgroundService
 {
     public const string JourneyId = "demo-espresso";
 
@@ -96,6 +97,7 @@ internal sealed partial class DemoStore(
         var input = new JourneyInput(JourneyId, version, customer, order, product, new JsonObject { ["name"] = "Demo Coffee Co." }, new JsonObject());
         await contexts.SaveAsync(instanceId, input, ct);
         await instances.StartAsync(JourneyFunctionNames.Orchestrator, instanceId, new JourneyRun { JourneyId = JourneyId, Version = version }, ct);
+        await attribution.StartedAsync(instanceId, JourneyId, now, ct); // as intake counts a journey it starts
         LogOrder(orderId);
     }
 
