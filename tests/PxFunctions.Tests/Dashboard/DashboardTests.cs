@@ -79,6 +79,9 @@ public sealed class DashboardTests(StorageFixture storage)
         await Assertions.Expect(page.Locator("#journey-map g.step")).ToHaveCountAsync(5);
         await Assertions.Expect(page.Locator("#journey-map g.step[data-step=rate]")).ToHaveAttributeAsync("data-count", "2");
         await Assertions.Expect(page.Locator("#journey-map g.step[data-step=thanks]")).ToHaveAttributeAsync("data-count", "0");
+        // Through: both journeys asked the rating question (the funnel), none has thanked yet.
+        await Assertions.Expect(page.Locator("#journey-map g.step[data-step=rate] text.through")).ToHaveTextAsync("2 through");
+        await Assertions.Expect(page.Locator("#journey-map g.step[data-step=thanks] text.through")).ToHaveTextAsync("0 through");
         await Assertions.Expect(page.Locator("#journey-map")).ToContainTextAsync("reply within P1D");
         await Assertions.Expect(page.Locator("#journey-map")).ToContainTextAsync("Unboxing");
         await Assertions.Expect(page.Locator("#journey-map")).ToContainTextAsync("no reply");

@@ -147,7 +147,8 @@
     ], journeys, "No journeys yet: save one with POST /api/admin/journeys and publish it.", { id: "journeys" }));
   }
 
-  function drawMap(map, counts) {
+  function drawMap(map, counts, through) {
+    through = through || {};
     const boxW = 250, boxH = 54, gapY = 26, left = 150, top = 10;
     const rowOf = new Map(map.steps.map((st, i) => [st.id, i]));
     const yOf = i => top + i * (boxH + gapY);
@@ -192,18 +193,23 @@
         s("rect", { class: n ? "box here" : "box", x, y, width: boxW, height: boxH, rx: 8 }),
         s("text", { class: "step-id", x: x + 10, y: y + 20 }, st.id),
         s("text", { x: x + 10, y: y + 38 }, st.type + (st.wait ? " · " + st.wait : "")),
+        s("text", { class: "through", x: x + boxW - 10, y: y + boxH - 8, "text-anchor": "end" }, `${fmtNum(through[st.id] || 0)} through`),
         n ? [s("rect", { class: "count", x: x + boxW - 44, y: y + 8, width: 36, height: 20, rx: 10 }), s("text", { class: "count-text", x: x + boxW - 26, y: y + 22, "text-anchor": "middle" }, String(n))] : null,
-        s("title", {}, `${st.id} (${st.type}): ${n} journey(s) here now`)));
+        s("title", {}, `${st.id} (${st.type}): ${n} journey(s) here now, ${through[st.id] || 0} reached it in the last 90 days`)));
     });
     return svg;
   }
 
   async function journeyMap(id, version) {
-    const [map, versions, running] = await Promise.all([
+    const [map, versions, running, funnel] = await Promise.all([
       get(`/api/admin/journeys/${encodeURIComponent(id)}/versions/${version}/map`),
       get(`/api/admin/journeys/${encodeURIComponent(id)}/versions`),
       runningNow(id).catch(() => ({ at: [] })),
+      get(`/api/admin/metrics?journey=${encodeURIComponent(id)}&from=${isoDay(new Date(Date.now() - 89 * 86400000))}&to=${isoDay(new Date())}`).catch(() => ({ funnel: [] })),
     ]);
+    // "Through": journeys of this version that reached each step in the last 90 days (the metrics' funnel).
+    const through = {};
+    for (const f of funnel.funnel || []) if (String(f.version) === String(version)) through[f.step] = (through[f.step] || 0) + f.reached;
     const counts = {};
     for (const r of running.at) if (String(r.version) === String(version) && r.step) counts[r.step] = (counts[r.step] || 0) + r.count;
     const here = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -227,7 +233,7 @@
           versions.map(v => h("option", { value: v.version, selected: String(v.version) === String(version) }, `v${v.version} · ${fmtTime(v.publishedAt)}`)))),
         h("p", { id: "here-now" }, `${here} journey(s) running on this version now.`),
         h("a", { href: "#/journeys" }, "All journeys")),
-      h("div", { class: "card map", id: "journey-map" }, drawMap(map, counts)),
+      h("div", { class: "card map", id: "journey-map" }, drawMap(map, counts, through)),
       simulate);
   }
 
