@@ -226,7 +226,10 @@ public sealed class CustomerMessageSender(
         return saved ? stored : final;
     }
 
-    /// <summary>A sent message's counters: sent (per channel), a question asked, and the funnel step it was sent from.</summary>
+    /// <summary>
+    /// A sent message's counters: sent (per channel), and a question asked (in total and for its ask step). The
+    /// funnel is not counted here: journeys count every step they reach (<see cref="JourneyProgressMetrics"/>).
+    /// </summary>
     public static MetricEvent Sent(string effectId, OutboundMessage message, string channel, DateTimeOffset at)
     {
         var counters = new Dictionary<string, long>
@@ -237,11 +240,10 @@ public sealed class CustomerMessageSender(
         if (message.Ask is not null)
         {
             counters[MetricColumns.Counter("questions_asked")] = 1;
-        }
-
-        if (message.Step is { } step)
-        {
-            counters[MetricColumns.Funnel(message.Version, message.Stage ?? "", step)] = 1;
+            if (message.Step is { } step)
+            {
+                counters[MetricColumns.Asked(message.Version, step)] = 1;
+            }
         }
 
         return new MetricEvent("sent:" + effectId, at, message.JourneyId, counters);

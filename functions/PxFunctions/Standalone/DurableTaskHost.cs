@@ -52,6 +52,7 @@ public sealed class DurableTaskHost : IHostedService, IAsyncDisposable
         (JourneyFunctionNames.SendMessage, typeof(SendJourneyMessageActivity)),
         (JourneyFunctionNames.ReadReply, typeof(ReadJourneyReplyActivity)),
         (JourneyFunctionNames.RecordForTeam, typeof(RecordJourneyNoteActivity)),
+        (JourneyFunctionNames.RecordProgress, typeof(RecordJourneyProgressActivity)),
     ];
 
     public AzureStorageOrchestrationService Service { get; }
