@@ -264,7 +264,7 @@ public sealed class CustomerMessageSender(
     {
         var content = message.Email!;
         var expires = (time.GetUtcNow() + settings.AnswerLinkLifetime).ToUnixTimeSeconds();
-        var unsubscribe = Link("u", links.Sign(new LinkPayload(LinkPayload.Unsubscribe, null, null, to, "u:" + effect.EffectId, long.MaxValue / 2)));
+        var unsubscribe = Link("u", links.Sign(new LinkPayload(LinkPayload.Unsubscribe, effect.InstanceId, null, to, "u:" + effect.EffectId, long.MaxValue / 2)));
         var html = new StringBuilder(content.Html.Length == 0 ? "<p>" + WebUtility.HtmlEncode(content.Text).Replace("\n", "<br>", StringComparison.Ordinal) + "</p>" : content.Html);
         var text = new StringBuilder(content.Text);
 

@@ -37,7 +37,8 @@ public static class FunctionsHost
 
         PxApp.AddPxServices(builder.Services, settings);
         builder.Services.AddPxTelemetry(settings);
-        builder.Services.AddSingleton<IJourneyInstances, FunctionsJourneyInstances>();
+        builder.Services.AddSingleton<IJourneyInstances>(sp => new Metrics.OutcomeCountingInstances(
+            ActivatorUtilities.CreateInstance<FunctionsJourneyInstances>(sp), sp.GetRequiredService<Channels.Metrics.MetricsStore>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new HttpFunctionRoutes(sp, settings));
         await builder.Build().RunAsync();
         return 0;
