@@ -46,7 +46,8 @@ public static class CustomerLinksApi
             return Page(StatusCodes.Status409Conflict, "Already answered", "Thanks, we already have this answer.");
         }
 
-        // The link acted (it is used now, whether or not its question is still open): one click, under its nonce.
+        // The link acted (it is used now, whether or not its question is still open): one click, under its nonce,
+        // and a reply when the answer reached the journey.
         var now = time.GetUtcNow();
         var state = await instances.GetAsync(payload.InstanceId, ct);
         var accepted = false;
@@ -57,7 +58,8 @@ public static class CustomerLinksApi
             accepted = await instances.RaiseEventAsync(payload.InstanceId, JourneyInterpreter.Events.Reply, data, "link:" + payload.Nonce, ct) == InstanceOperation.Accepted;
         }
 
-        await CountAsync(metrics, MetricEvent.One("click:" + payload.Nonce, now, InstanceJourney.Of(state), "link_clicks"), loggers, ct);
+        var click = accepted ? MetricEvent.Of("click:" + payload.Nonce, now, InstanceJourney.Of(state), ("link_clicks", 1), ("replies", 1)) : MetricEvent.One("click:" + payload.Nonce, now, InstanceJourney.Of(state), "link_clicks");
+        await CountAsync(metrics, click, loggers, ct);
         return accepted
             ? Page(StatusCodes.Status200OK, "Thank you", "Your answer is in. You can close this page.")
             : Page(StatusCodes.Status410Gone, "This question has closed", "Thanks anyway: this conversation has finished.");
