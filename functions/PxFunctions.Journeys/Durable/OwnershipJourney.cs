@@ -55,7 +55,9 @@ public sealed record PendingReply(string Ref, string? Channel, DateTimeOffset At
 /// loop around the pure <see cref="JourneyInterpreter"/>: the interpreter decides, this performs — sends as
 /// activities with a retry policy (a held message waits on a durable timer and is asked again, so one journey's
 /// messages go out in order), waits as a durable timer raced with the next external event, the custom status as
-/// a <see cref="JourneyStatus"/>, the outcome as the output.
+/// a <see cref="JourneyStatus"/>, the outcome as the output. Steps reached are counted for the funnel without an
+/// activity of their own: each goes with the next send or record the journey makes, and whatever is left with the
+/// one progress activity at the end (which counts the outcome too).
 /// </summary>
 /// <remarks>
 /// Orchestrator code replays: it does no I/O, reads the time only from the context, keeps no state outside its
