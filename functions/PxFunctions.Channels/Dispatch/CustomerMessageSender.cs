@@ -232,8 +232,9 @@ public sealed class CustomerMessageSender(
         channel == "sms" ? referrals.IsIn(message.Sms?.Text) : referrals.IsIn(message.Email?.Html) || referrals.IsIn(message.Email?.Text);
 
     /// <summary>
-    /// A sent message's counters: sent (per channel), a question asked, a referral link issued, and the funnel step it
-    /// was sent from. One event per message, so a referral link is counted once per message that carried it.
+    /// A sent message's counters: sent (per channel), a question asked (in total and for its ask step), and a referral
+    /// link issued. One event per message, so a referral link is counted once per message that carried it. The funnel
+    /// is not counted here: journeys count every step they reach (<see cref="JourneyProgressMetrics"/>).
     /// </summary>
     public static MetricEvent Sent(string effectId, OutboundMessage message, string channel, DateTimeOffset at, bool referral = false)
     {
@@ -245,16 +246,15 @@ public sealed class CustomerMessageSender(
         if (message.Ask is not null)
         {
             counters[MetricColumns.Counter("questions_asked")] = 1;
+            if (message.Step is { } step)
+            {
+                counters[MetricColumns.Asked(message.Version, step)] = 1;
+            }
         }
 
         if (referral)
         {
             counters[MetricColumns.Counter("referrals_issued")] = 1;
-        }
-
-        if (message.Step is { } step)
-        {
-            counters[MetricColumns.Funnel(message.Version, message.Stage ?? "", step)] = 1;
         }
 
         return new MetricEvent("sent:" + effectId, at, message.JourneyId, counters);
@@ -275,7 +275,7 @@ public sealed class CustomerMessageSender(
     {
         var content = message.Email!;
         var expires = (time.GetUtcNow() + settings.AnswerLinkLifetime).ToUnixTimeSeconds();
-        var unsubscribe = Link("u", links.Sign(new LinkPayload(LinkPayload.Unsubscribe, null, null, to, "u:" + effect.EffectId, long.MaxValue / 2)));
+        var unsubscribe = Link("u", links.Sign(new LinkPayload(LinkPayload.Unsubscribe, effect.InstanceId, null, to, "u:" + effect.EffectId, long.MaxValue / 2)));
         var html = new StringBuilder(content.Html.Length == 0 ? "<p>" + WebUtility.HtmlEncode(content.Text).Replace("\n", "<br>", StringComparison.Ordinal) + "</p>" : content.Html);
         var text = new StringBuilder(content.Text);
 

@@ -140,33 +140,56 @@ public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts tex
             return;
         }
 
-        if (Counted(record) is { Length: > 0 } counters)
+        if (Counted(record) is { Count: > 0 } counters)
         {
-            await metrics.RecordAsync(Metrics.MetricEvent.Of($"team:{instanceId}:{recordId}", record.At, record.JourneyId, counters), cancellationToken);
+            await metrics.RecordAsync(new Metrics.MetricEvent($"team:{instanceId}:{recordId}", record.At, record.JourneyId, counters), cancellationToken);
         }
     }
 
     /// <summary>
-    /// A handoff is a support ticket; a fact is an answer, and a fact named like a rating (<c>rating</c>,
-    /// <c>stars</c>) with a value 1 to 5 is a rating too.
+    /// A handoff opened is a support ticket (the customer's later messages to it are not new ones); a handoff closed
+    /// counts with the seconds it was open; a fact is an answer (and, from an ask step, that step's answer), and a
+    /// fact named like a rating (<c>rating</c>, <c>stars</c>) with a value 1 to 5 is a rating too.
     /// </summary>
-    private static (string, long)[] Counted(TeamRecord record)
+    private static Dictionary<string, long> Counted(TeamRecord record)
     {
+        var counters = new Dictionary<string, long>(StringComparer.Ordinal);
+        void Add(string counter, long amount) => counters[Metrics.MetricColumns.Counter(counter)] = amount;
         if (record.Kind == JourneyChannels.Handoff)
         {
-            return [("handoffs", 1)];
+            if (record.Action == HandoffAction.Open)
+            {
+                Add("handoffs", 1);
+            }
+            else if (record is { Action: HandoffAction.Closed, Since: { } opened })
+            {
+                Add("handoffs_closed", 1);
+                Add("handoff_close_seconds", Math.Max(0, (long)Math.Round((record.At - opened).TotalSeconds)));
+            }
+
+            return counters;
         }
 
         if (record.Fact is not { } fact)
         {
-            return [];
+            return counters;
+        }
+
+        Add("answers", 1);
+        if (record is { AskVersion: { } version, Step: { } step })
+        {
+            counters[Metrics.MetricColumns.Answered(version, step)] = 1;
         }
 
         var isRating = (fact.Contains("rating", StringComparison.OrdinalIgnoreCase) || fact.Contains("stars", StringComparison.OrdinalIgnoreCase))
             && int.TryParse(record.Value, System.Globalization.CultureInfo.InvariantCulture, out var stars) && stars is >= 1 and <= 5;
-        return isRating
-            ? [("answers", 1), ("ratings", 1), ("ratings_5", record.Value == "5" ? 1 : 0)]
-            : [("answers", 1)];
+        if (isRating)
+        {
+            Add("ratings", 1);
+            Add("ratings_5", record.Value == "5" ? 1 : 0);
+        }
+
+        return counters;
     }
 }
 

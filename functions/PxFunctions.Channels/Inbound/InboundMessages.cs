@@ -57,6 +57,7 @@ public sealed class InboundSmsHandler(
     ReplyRouter router,
     IMessageChannel channel,
     MessageLog log,
+    Conversations conversations,
     DispatchSettings settings,
     Metrics.MetricsStore metrics,
     TimeProvider time,
@@ -82,7 +83,7 @@ public sealed class InboundSmsHandler(
                 }
 
                 await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, number, ConsentAction.OptedOut, receivedAt, "sms reply", text, "sms:" + messageId), cancellationToken);
-                await metrics.RecordAsync(Metrics.MetricEvent.One("optout:sms:" + messageId, receivedAt, null, "opt_outs"), cancellationToken);
+                await metrics.RecordAsync(Metrics.MetricEvent.One("optout:sms:" + messageId, receivedAt, await LatestJourneyAsync(number, cancellationToken), "opt_outs"), cancellationToken);
                 if (confirmation is not null)
                 {
                     await DeliverAsync(confirmation, OptOutConfirmation, cancellationToken);
@@ -100,6 +101,13 @@ public sealed class InboundSmsHandler(
                 return await router.RouteAsync(ContactChannel.Sms, number, text, messageId, receivedAt, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The journey of the latest journey message to the number, from the conversations replies are routed by
+    /// the journey an opt-out is counted for (one query per partition the number may be kept under, as replies); null when no journey wrote to it.
+    /// </summary>
+    private async Task<string?> LatestJourneyAsync(string number, CancellationToken cancellationToken) =>
+        (await conversations.ForAsync(ContactChannel.Sms, number, cancellationToken)).Where(c => c.JourneyId is not null).MaxBy(c => c.LastSentAt)?.JourneyId;
 
     private string OptOutConfirmation => $"{settings.Brand.Name}: you are unsubscribed and will get no more texts. Reply START to resubscribe.";
 

@@ -50,14 +50,23 @@ public sealed class OrderAttribution(MessageLog log, MetricsStore metrics, Refer
             return;
         }
 
-        var metric = MetricEvent.Outcome("outcome:" + instanceId, at, journeyId, outcome);
-        if (outcome == "refunded")
-        {
-            metric = metric with { Counters = new Dictionary<string, long>(metric.Counters) { [MetricColumns.Counter("refunds")] = 1 } };
-        }
-
-        await metrics.RecordAsync(metric, cancellationToken);
+        await metrics.RecordAsync(Ended(instanceId, journeyId, outcome, at), cancellationToken);
     }
+
+    /// <summary>
+    /// A journey's end as a metric: its outcome under <c>outcome:{instance}</c> (one outcome per instance, whichever
+    /// path sees the end first), and <c>refunds</c> too when it was a refund.
+    /// </summary>
+    public static MetricEvent Ended(string instanceId, string journeyId, string outcome, DateTimeOffset at)
+    {
+        var metric = MetricEvent.Outcome(JourneyProgressMetrics.OutcomeId(instanceId), at, journeyId, outcome);
+        return outcome == "refunded"
+            ? metric with { Counters = new Dictionary<string, long>(metric.Counters) { [MetricColumns.Counter("refunds")] = 1 } }
+            : metric;
+    }
+
+    /// <summary>The outcome a termination's reason names: the intake's <c>refunded</c> and <c>cancelled</c>, else <c>terminated</c>.</summary>
+    public static string OutcomeOfTermination(string? reason) => reason is "refunded" or "cancelled" ? reason : "terminated";
 
     /// <summary>Whether a terminated instance's output is the reason it was terminated with (the engine keeps it as a JSON string or as text).</summary>
     public static bool OutputIs(string? output, string reason) =>

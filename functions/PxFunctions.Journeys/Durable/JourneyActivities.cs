@@ -14,8 +14,9 @@ public static class JourneyFunctionNames
     public const string SendMessage = "SendJourneyMessage";
     public const string ReadReply = "ReadJourneyReply";
     public const string RecordForTeam = "RecordJourneyNote";
+    public const string RecordProgress = "RecordJourneyProgress";
 
-    public static readonly IReadOnlyList<string> Activities = [LoadJourney, SendMessage, ReadReply, RecordForTeam];
+    public static readonly IReadOnlyList<string> Activities = [LoadJourney, SendMessage, ReadReply, RecordForTeam, RecordProgress];
 }
 
 public sealed record LoadJourneyRequest(string InstanceId, string JourneyId, int Version);
@@ -24,11 +25,15 @@ public sealed record LoadJourneyRequest(string InstanceId, string JourneyId, int
 public sealed record LoadedJourney(string Document, JourneyContext Context);
 
 /// <param name="OrderedAt">The orchestration's time when it asked (deterministic; not the activity's clock).</param>
-public sealed record SendMessageRequest(string InstanceId, MessageOrder Message, DateTimeOffset? OrderedAt = null);
+/// <param name="Progress">Steps reached since the journey's last activity, recorded after the send.</param>
+public sealed record SendMessageRequest(string InstanceId, MessageOrder Message, DateTimeOffset? OrderedAt = null, JourneyProgress? Progress = null);
 
 public sealed record ReadReplyRequest(string InstanceId, string JourneyId, int Version, string? Step, bool ConfirmingHandoff, string Reference);
 
-public sealed record RecordRequest(string InstanceId, string RecordId, TeamRecord Record);
+/// <param name="Progress">Steps reached since the journey's last activity, recorded after the record.</param>
+public sealed record RecordRequest(string InstanceId, string RecordId, TeamRecord Record, JourneyProgress? Progress = null);
+
+public sealed record RecordProgressRequest(string InstanceId, JourneyProgress Progress);
 
 /// <summary>
 /// Loads what an execution of the journey needs once: the pinned version's document (parsed by the orchestrator)
@@ -53,7 +58,7 @@ public sealed class LoadJourneyActivity(IJourneyVersions journeys, IJourneyConte
 /// stable id (<c>{instance}/m{number}</c>): repeated runs of this activity send it at most once. Its result says
 /// sent, suppressed, failed or held until a time — never the text or the address.
 /// </summary>
-public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourneyContexts contexts, IReplyStore texts, IJourneyMessenger messenger)
+public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourneyContexts contexts, IReplyStore texts, IJourneyMessenger messenger, IJourneyProgress progress)
     : TaskActivity<SendMessageRequest, SendResult>
 {
     public static string MessageId(string instanceId, int number) => $"{instanceId}/m{number}";
@@ -67,7 +72,13 @@ public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourn
             ?? new JourneyInput(order.JourneyId, order.Version, [], [], [], [], []);
         var literal = order.TextRef is { } reference ? (await texts.GetAsync(input.InstanceId, reference, CancellationToken.None))?.Text : null;
         var message = MessageRenderer.Render(published.Definition, order, purchase, literal);
-        return await messenger.SendAsync(input.InstanceId, MessageId(input.InstanceId, order.Number), message, input.OrderedAt, CancellationToken.None);
+        var result = await messenger.SendAsync(input.InstanceId, MessageId(input.InstanceId, order.Number), message, input.OrderedAt, CancellationToken.None);
+        if (input.Progress is { } reached)
+        {
+            await progress.RecordAsync(input.InstanceId, reached, CancellationToken.None);
+        }
+
+        return result;
     }
 }
 
@@ -84,11 +95,26 @@ public sealed class ReadJourneyReplyActivity(IJourneyVersions journeys, IReplySt
 }
 
 /// <summary>Keeps a record for the team once per record id.</summary>
-public sealed class RecordJourneyNoteActivity(ITeamRecords records) : TaskActivity<RecordRequest, bool>
+public sealed class RecordJourneyNoteActivity(ITeamRecords records, IJourneyProgress progress) : TaskActivity<RecordRequest, bool>
 {
     public override async Task<bool> RunAsync(TaskActivityContext context, RecordRequest input)
     {
         await records.AddAsync(input.InstanceId, input.RecordId, input.Record, CancellationToken.None);
+        if (input.Progress is { } reached)
+        {
+            await progress.RecordAsync(input.InstanceId, reached, CancellationToken.None);
+        }
+
+        return true;
+    }
+}
+
+/// <summary>Records a journey's end: its outcome, and the steps it reached that no other activity carried.</summary>
+public sealed class RecordJourneyProgressActivity(IJourneyProgress progress) : TaskActivity<RecordProgressRequest, bool>
+{
+    public override async Task<bool> RunAsync(TaskActivityContext context, RecordProgressRequest input)
+    {
+        await progress.RecordAsync(input.InstanceId, input.Progress, CancellationToken.None);
         return true;
     }
 }

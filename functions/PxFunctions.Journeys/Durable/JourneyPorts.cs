@@ -76,3 +76,20 @@ public interface ITeamRecords
 {
     Task AddAsync(string instanceId, string recordId, TeamRecord record, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Where a journey's progress is counted (the PX metrics' funnel and outcomes). The orchestrator hands it steps
+/// reached with the next activity it calls anyway, and the outcome at the end; a repeated call with the same
+/// progress counts nothing more (the ids are the instance's, its steps' and the outcome's).
+/// </summary>
+public interface IJourneyProgress
+{
+    Task RecordAsync(string instanceId, JourneyProgress progress, CancellationToken cancellationToken);
+}
+
+/// <summary>Steps a journey reached (each once per instance), and how it ended when it has. Ids and times only.</summary>
+/// <param name="EndedAt">When the journey ended (orchestration time), with <paramref name="Outcome"/>.</param>
+public sealed record JourneyProgress(string JourneyId, IReadOnlyList<ReachedAt> Reached, string? Outcome = null, DateTimeOffset? EndedAt = null);
+
+/// <summary>A step reached: its version, stage and id, and when (orchestration time: the funnel's day).</summary>
+public sealed record ReachedAt(int Version, string? Stage, string Step, DateTimeOffset At);

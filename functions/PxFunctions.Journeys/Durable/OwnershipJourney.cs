@@ -32,6 +32,12 @@ public sealed record JourneyRun
 
     /// <summary>Replies that came while the journey was not waiting for an answer (see <see cref="PendingReply"/>).</summary>
     public List<PendingReply> PendingReplies { get; init; } = [];
+
+    /// <summary>The steps the instance has reached (<c>{version}/{step}</c>), so the funnel counts each once.</summary>
+    public List<string> Reached { get; init; } = [];
+
+    /// <summary>Steps reached and not yet recorded: they go with the next activity the journey calls (<see cref="JourneyProgress"/>).</summary>
+    public List<ReachedAt> Unrecorded { get; init; } = [];
 }
 
 /// <summary>
@@ -49,7 +55,9 @@ public sealed record PendingReply(string Ref, string? Channel, DateTimeOffset At
 /// loop around the pure <see cref="JourneyInterpreter"/>: the interpreter decides, this performs — sends as
 /// activities with a retry policy (a held message waits on a durable timer and is asked again, so one journey's
 /// messages go out in order), waits as a durable timer raced with the next external event, the custom status as
-/// a <see cref="JourneyStatus"/>, the outcome as the output.
+/// a <see cref="JourneyStatus"/>, the outcome as the output. Steps reached are counted for the funnel without an
+/// activity of their own: each goes with the next send or record the journey makes, and whatever is left with the
+/// one progress activity at the end (which counts the outcome too).
 /// </summary>
 /// <remarks>
 /// Orchestrator code replays: it does no I/O, reads the time only from the context, keeps no state outside its
@@ -155,6 +163,7 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
             await journey.OnEventAsync(eventName, data, definitions, loaded);
         }
 
+        await journey.EndAsync();
         logger.LogInformation("Journey {InstanceId} ended: {Outcome}", context.InstanceId, journey.Outcome.Outcome);
         return journey.Outcome;
     }
@@ -174,6 +183,8 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
         private int _records = run.Records;
         private JourneyStatus? _status = run.Status;
         private readonly List<PendingReply> _pending = [.. run.PendingReplies];
+        private readonly HashSet<string> _reached = new(run.Reached, StringComparer.Ordinal);
+        private readonly List<ReachedAt> _unrecorded = [.. run.Unrecorded];
 
         // The question this execution last sent, and when it first went.
         private (string? Step, DateTimeOffset SentAt)? _asked;
@@ -195,7 +206,26 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
             Generation = run.Generation + 1,
             Status = _status,
             PendingReplies = [.. _pending],
+            Reached = [.. _reached.Order(StringComparer.Ordinal)],
+            Unrecorded = [.. _unrecorded],
         };
+
+        /// <summary>The steps reached and not yet recorded, for the activity about to be called; null when none.</summary>
+        private JourneyProgress? Progress(string? outcome = null) =>
+            _unrecorded.Count == 0 && outcome is null
+                ? null
+                : new JourneyProgress(_state?.JourneyId ?? run.JourneyId, [.. _unrecorded], outcome, outcome is null ? null : context.CurrentUtcDateTime);
+
+        /// <summary>
+        /// The journey ended: its outcome and the steps not yet recorded, in one activity (the only one the funnel
+        /// and outcomes add to a journey's history). Recorded under the instance id, so a repeated run counts once.
+        /// </summary>
+        public async Task EndAsync()
+        {
+            await context.CallActivityAsync<bool>(
+                JourneyFunctionNames.RecordProgress, new RecordProgressRequest(context.InstanceId, Progress(Outcome!.Outcome)!), ActivityRetry);
+            _unrecorded.Clear();
+        }
 
         /// <summary>
         /// When the journey now waits for the answer to a question that first went before replies it kept (see
@@ -292,6 +322,14 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
 
             var transition = _interpreter.Apply(new JourneyView(_state, context.CurrentUtcDateTime, _timers), journeyEvent);
             _state = transition.State;
+            foreach (var reached in transition.Reached)
+            {
+                if (_reached.Add($"{reached.Version}/{reached.Step}"))
+                {
+                    _unrecorded.Add(new ReachedAt(reached.Version, reached.Stage, reached.Step, context.CurrentUtcDateTime));
+                }
+            }
+
             if (journeyEvent.Kind == JourneyEventKind.Start)
             {
                 // The stage this execution began in; a change from it continues the orchestration as new.
@@ -318,7 +356,8 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
                     case RecordForTeam record:
                         _records++;
                         await context.CallActivityAsync<bool>(
-                            JourneyFunctionNames.RecordForTeam, new RecordRequest(context.InstanceId, $"{context.InstanceId}/r{_records}", record.Record), ActivityRetry);
+                            JourneyFunctionNames.RecordForTeam, new RecordRequest(context.InstanceId, $"{context.InstanceId}/r{_records}", record.Record, Progress()), ActivityRetry);
+                        _unrecorded.Clear();
                         break;
                 }
             }
@@ -344,7 +383,8 @@ public sealed class OwnershipJourney : TaskOrchestrator<JourneyRun, JourneyOutco
                 SendResult result;
                 try
                 {
-                    result = await context.CallActivityAsync<SendResult>(JourneyFunctionNames.SendMessage, new SendMessageRequest(context.InstanceId, message, context.CurrentUtcDateTime), ActivityRetry);
+                    result = await context.CallActivityAsync<SendResult>(JourneyFunctionNames.SendMessage, new SendMessageRequest(context.InstanceId, message, context.CurrentUtcDateTime, Progress()), ActivityRetry);
+                    _unrecorded.Clear();
                 }
                 catch (TaskFailedException ex)
                 {

@@ -42,6 +42,9 @@ public static class HandoffAction
 {
     public const string Open = "open";
     public const string CustomerReply = "customerReply";
+
+    /// <summary>An agent closed the handoff (the record says when it opened).</summary>
+    public const string Closed = "closed";
 }
 
 /// <summary>

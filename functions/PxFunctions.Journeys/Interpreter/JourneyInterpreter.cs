@@ -82,6 +82,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
     private sealed class Run(JourneyInterpreter owner, JourneyDefinition definition, JourneyContext input, JourneyState state, DateTimeOffset now, IReadOnlyDictionary<string, DateTimeOffset> timers)
     {
         private readonly List<JourneyEffect> _effects = [];
+        private readonly List<StepReached> _reached = [];
         private JourneyDefinition _definition = definition;
         private JourneyState _state = state;
         private string? _outcome;
@@ -274,7 +275,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
             if (ask.Record is { } fact)
             {
                 _state.Answers[fact] = ask.Expect == AnswerKind.Rating ? JsonValue.Create(number) : JsonValue.Create(answer);
-                Record(JourneyChannels.Fact, null, null, fact: fact, value: answer, textRef: reference, at: at, step: ask.Id);
+                Record(JourneyChannels.Fact, null, null, fact: fact, value: answer, textRef: reference, at: at, step: ask.Id, askVersion: _state.Version);
             }
 
             var option = ask.Options.FirstOrDefault(o => o.Value == answer);
@@ -289,19 +290,35 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
         {
             if (_state.PausedUntil is not null)
             {
+                Closed();
                 Resume();
             }
             else if (_state.Waiting == WaitingFor.Agent && _state.Step is { } id && _definition.Step(id) is { } step)
             {
+                Closed();
                 Cancel();
                 RunFrom(step.Next);
+            }
+        }
+
+        /// <summary>
+        /// An agent closed the open handoff: a record of it (with when it opened), once, since the handoff is then
+        /// no longer open and a second close finds nothing to close. A handoff opened before its time was kept
+        /// (an instance older than <see cref="JourneyState.HandoffAt"/>) is closed without a record.
+        /// </summary>
+        private void Closed()
+        {
+            if (_state.HandoffAt is { } opened)
+            {
+                Record(JourneyChannels.Handoff, HandoffAction.Closed, "closed by an agent", since: opened);
+                _state = _state with { HandoffAt = null };
             }
         }
 
         private void Pause(string reason)
         {
             var until = now + TimeSpan.FromHours(24);
-            _state = _state with { PausedUntil = until };
+            _state = _state with { PausedUntil = until, HandoffAt = now };
             Record(JourneyChannels.Handoff, HandoffAction.Open, reason);
             _effects.Add(new StartTimer(PauseTimer, until));
         }
@@ -309,7 +326,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
         private void Resume()
         {
             var deferred = _state.DeferredTimer;
-            _state = _state with { PausedUntil = null, DeferredTimer = false };
+            _state = _state with { PausedUntil = null, DeferredTimer = false, HandoffAt = null };
             _effects.Add(new CancelTimer(PauseTimer));
             if (deferred)
             {
@@ -345,6 +362,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
             if (sameKind)
             {
                 _state = _state with { Step = mapped };
+                _reached.Add(new StepReached(_state.Version, newStep.Stage ?? _state.Stage, mapped));
             }
             else
             {
@@ -372,6 +390,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
 
                 var step = _definition.Step(id) ?? throw new InvalidOperationException($"Journey '{_definition.Id}' has no step '{id}'.");
                 _state = _state with { Step = step.Id, Stage = step.Stage ?? _state.Stage };
+                _reached.Add(new StepReached(_state.Version, _state.Stage, step.Id));
                 switch (step)
                 {
                     case SendStep send:
@@ -413,6 +432,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                         }
 
                         Record(JourneyChannels.Handoff, HandoffAction.Open, LiquidTemplates.Render(Template(handoff.Reason), Model()).Trim());
+                        _state = _state with { HandoffAt = now };
                         Wait(WaitingFor.Agent, handoff.Id, now + handoff.ResumeAfter);
                         return;
                     case RecordStep record:
@@ -535,8 +555,9 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 : throw new InvalidOperationException($"A template of a published journey does not parse: {error}");
 
 
-        private void Record(string kind, string? action, string? reason, string? fact = null, string? value = null, string? textRef = null, DateTimeOffset? at = null, string? step = null) =>
-            _effects.Add(new RecordForTeam(new TeamRecord(kind, input.CustomerId, _definition.Id, step ?? _state.Step, action, reason, fact, value, textRef, at ?? now)));
+        private void Record(
+            string kind, string? action, string? reason, string? fact = null, string? value = null, string? textRef = null, DateTimeOffset? at = null, string? step = null, int? askVersion = null, DateTimeOffset? since = null) =>
+            _effects.Add(new RecordForTeam(new TeamRecord(kind, input.CustomerId, _definition.Id, step ?? _state.Step, action, reason, fact, value, textRef, at ?? now, askVersion, since)));
 
         private string LastCustomerChannel() =>
             _state.LastChannel ?? (_definition.Channels[0] == MessageChannel.Sms ? "sms" : "email");
@@ -554,7 +575,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 _outcome is not null ? null : _state.PausedUntil ?? _state.Until,
                 _outcome);
             var outcome = _outcome is null ? null : new JourneyOutcome(_outcome, _state.Stage, (JsonObject)_state.Answers.DeepClone());
-            return new JourneyTransition(_state, _effects, status, outcome);
+            return new JourneyTransition(_state, _effects, status, outcome, _reached);
         }
     }
 

@@ -54,6 +54,9 @@ public sealed record JourneyState
 
     [JsonPropertyName("sent")] public int Sent { get; init; }
 
+    /// <summary>When the open handoff (a handoff step's, or a pause) was opened; null when none is open.</summary>
+    [JsonPropertyName("handoffAt")] public DateTimeOffset? HandoffAt { get; init; }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

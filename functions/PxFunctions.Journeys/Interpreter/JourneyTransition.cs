@@ -25,7 +25,11 @@ public enum JourneyEventKind
 }
 
 /// <summary>The result of applying one event: the new state and what the orchestrator must do, in order.</summary>
-public sealed record JourneyTransition(JourneyState State, IReadOnlyList<JourneyEffect> Effects, JourneyStatus Status, JourneyOutcome? Outcome);
+/// <param name="Reached">The steps the journey entered in this transition, in order (for the funnel; a step may repeat).</param>
+public sealed record JourneyTransition(JourneyState State, IReadOnlyList<JourneyEffect> Effects, JourneyStatus Status, JourneyOutcome? Outcome, IReadOnlyList<StepReached> Reached);
+
+/// <summary>A step a journey entered: the version and stage it was in, and the step's id. Ids only.</summary>
+public sealed record StepReached(int Version, string? Stage, string Step);
 
 /// <summary>Something a transition asks for. Effects carry ids and template references, never personal data.</summary>
 public abstract record JourneyEffect;
@@ -84,7 +88,11 @@ public static class BuiltInTemplates
 
 /// <summary>A record for the team (<see cref="JourneyChannels"/> names its kind). References, not texts.</summary>
 /// <param name="TextRef">A stored reply or agent text this record is about (a reply store key).</param>
-public sealed record TeamRecord(string Kind, string? CustomerId, string JourneyId, string? Step, string? Action, string? Reason, string? Fact, string? Value, string? TextRef, DateTimeOffset At);
+/// <param name="AskVersion">For the customer's answer to an ask step (<paramref name="Step"/>): the journey version of that step; null otherwise.</param>
+/// <param name="Since">For a handoff closed (<see cref="HandoffAction.Closed"/>): when the handoff opened.</param>
+public sealed record TeamRecord(
+    string Kind, string? CustomerId, string JourneyId, string? Step, string? Action, string? Reason, string? Fact, string? Value, string? TextRef, DateTimeOffset At,
+    int? AskVersion = null, DateTimeOffset? Since = null);
 
 /// <summary>The custom status: small, typed, readable while the journey waits (dashboards and the status API read it).</summary>
 public sealed record JourneyStatus(

@@ -31,6 +31,7 @@ public static class ChannelRegistration
         services.AddSingleton<CustomerMessageSender>();
         services.AddSingleton<IJourneyMessenger, JourneyMessenger>();
         services.AddSingleton<ITeamRecords, JourneyTeamRecords>();
+        services.AddSingleton<IJourneyProgress, Metrics.JourneyProgressMetrics>();
         services.AddSingleton<ReplyRouter>();
         services.AddSingleton<InboundSmsHandler>();
         services.AddSingleton<AcsEventProcessor>();

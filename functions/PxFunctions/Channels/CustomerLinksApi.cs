@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Links;
+using PxFunctions.Channels.Metrics;
 using PxFunctions.Http;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Journeys.Durable;
@@ -13,7 +14,9 @@ namespace PxFunctions.Channels;
 /// Links in emails. <c>/api/r/{token}</c> answers a question: GET shows the answer with a Confirm button (so link
 /// scanners that open every URL answer nothing), POST records it once. <c>/api/u/{token}</c> unsubscribes: POST is
 /// RFC 8058 one-click (mail clients send <c>List-Unsubscribe=One-Click</c>) and acts at once; GET shows a button.
-/// Tokens are HMAC-signed and answer links expire.
+/// Tokens are HMAC-signed and answer links expire. A link's POST that acts (an answer link's first use, an
+/// unsubscribe) is counted in the PX metrics under its token's nonce, after the act: a metrics store that fails
+/// then is logged and the customer still sees their act done.
 /// </summary>
 public static class CustomerLinksApi
 {
@@ -24,7 +27,8 @@ public static class CustomerLinksApi
         return endpoints;
     }
 
-    private static async Task<IResult> AnswerAsync(string token, HttpRequest request, LinkSigner signer, UsedLinks used, IJourneyInstances instances, JourneyTexts texts, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> AnswerAsync(
+        string token, HttpRequest request, LinkSigner signer, UsedLinks used, IJourneyInstances instances, JourneyTexts texts, MetricsStore metrics, ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
     {
         var (payload, error) = signer.Verify(token, time.GetUtcNow());
         if (payload is null || payload.Kind != LinkPayload.Answer || payload.InstanceId is null)
@@ -42,21 +46,27 @@ public static class CustomerLinksApi
             return Page(StatusCodes.Status409Conflict, "Already answered", "Thanks, we already have this answer.");
         }
 
-        if (await instances.GetAsync(payload.InstanceId, ct) is not { IsActive: true })
+        // The link acted (it is used now, whether or not its question is still open): one click, under its nonce,
+        // and a reply when the answer reached the journey.
+        var now = time.GetUtcNow();
+        var state = await instances.GetAsync(payload.InstanceId, ct);
+        var accepted = false;
+        if (state is { IsActive: true })
         {
-            return Page(StatusCodes.Status410Gone, "This question has closed", "Thanks anyway: this conversation has finished.");
+            var reference = await texts.SaveAsync(payload.InstanceId, "link:" + payload.Nonce, new JourneyText("customer", "email", payload.Value ?? "", now), ct);
+            var data = new JsonObject { ["ref"] = reference, ["channel"] = "email", ["at"] = now };
+            accepted = await instances.RaiseEventAsync(payload.InstanceId, JourneyInterpreter.Events.Reply, data, "link:" + payload.Nonce, ct) == InstanceOperation.Accepted;
         }
 
-        var now = time.GetUtcNow();
-        var reference = await texts.SaveAsync(payload.InstanceId, "link:" + payload.Nonce, new JourneyText("customer", "email", payload.Value ?? "", now), ct);
-        var data = new JsonObject { ["ref"] = reference, ["channel"] = "email", ["at"] = now };
-        var result = await instances.RaiseEventAsync(payload.InstanceId, JourneyInterpreter.Events.Reply, data, "link:" + payload.Nonce, ct);
-        return result == InstanceOperation.Accepted
+        var click = accepted ? MetricEvent.Of("click:" + payload.Nonce, now, InstanceJourney.Of(state), ("link_clicks", 1), ("replies", 1)) : MetricEvent.One("click:" + payload.Nonce, now, InstanceJourney.Of(state), "link_clicks");
+        await CountAsync(metrics, click, loggers, ct);
+        return accepted
             ? Page(StatusCodes.Status200OK, "Thank you", "Your answer is in. You can close this page.")
             : Page(StatusCodes.Status410Gone, "This question has closed", "Thanks anyway: this conversation has finished.");
     }
 
-    private static async Task<IResult> UnsubscribeAsync(string token, HttpRequest request, LinkSigner signer, ConsentLedger consent, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> UnsubscribeAsync(
+        string token, HttpRequest request, LinkSigner signer, ConsentLedger consent, IJourneyInstances instances, MetricsStore metrics, ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
     {
         var (payload, error) = signer.Verify(token, time.GetUtcNow());
         if (payload is null || payload.Kind != LinkPayload.Unsubscribe)
@@ -70,10 +80,29 @@ public static class CustomerLinksApi
         }
 
         var oneClick = request.HasFormContentType && (await request.ReadFormAsync(ct))["List-Unsubscribe"] == "One-Click";
+        var now = time.GetUtcNow();
         await consent.RecordAsync(
-            new ConsentChange(ContactChannel.Email, payload.Address, ConsentAction.OptedOut, time.GetUtcNow(), oneClick ? "one-click unsubscribe (RFC 8058)" : "unsubscribe link", null, "unsubscribe:" + payload.Nonce),
+            new ConsentChange(ContactChannel.Email, payload.Address, ConsentAction.OptedOut, now, oneClick ? "one-click unsubscribe (RFC 8058)" : "unsubscribe link", null, "unsubscribe:" + payload.Nonce),
             ct);
+
+        // One opt-out per link however often it is posted; the journey is the one whose message carried the link
+        // (links sent before they named their instance count for all journeys only).
+        var journey = payload.InstanceId is { } instanceId ? InstanceJourney.Of(await instances.GetAsync(instanceId, ct)) : null;
+        await CountAsync(metrics, MetricEvent.One("optout:email:" + payload.Nonce, now, journey, "opt_outs"), loggers, ct);
         return Page(StatusCodes.Status200OK, "Unsubscribed", "You will get no more marketing email from us.");
+    }
+
+    /// <summary>Counts a link's act; the act is done already, so a store that fails now is logged, not shown to the customer.</summary>
+    private static async Task CountAsync(MetricsStore metrics, MetricEvent metric, ILoggerFactory loggers, CancellationToken ct)
+    {
+        try
+        {
+            await metrics.RecordAsync(metric, ct);
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            loggers.CreateLogger(typeof(CustomerLinksApi)).LogWarning(ex, "Metric {MetricId} not counted: the metrics store failed ({Status})", metric.Id, ex.Status);
+        }
     }
 
     /// <summary>A small page for people (not problem+json): a title, a line, and optionally a button that POSTs here.</summary>

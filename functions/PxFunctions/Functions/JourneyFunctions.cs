@@ -37,6 +37,10 @@ public static class JourneyFunctions
     public static Task<bool> RecordJourneyNote([ActivityTrigger] RecordRequest input, FunctionContext context) =>
         Activity<RecordJourneyNoteActivity>(context).RunAsync(ActivityContext(JourneyFunctionNames.RecordForTeam, context), input);
 
+    [Function(JourneyFunctionNames.RecordProgress)]
+    public static Task<bool> RecordJourneyProgress([ActivityTrigger] RecordProgressRequest input, FunctionContext context) =>
+        Activity<RecordJourneyProgressActivity>(context).RunAsync(ActivityContext(JourneyFunctionNames.RecordProgress, context), input);
+
     private static T Activity<T>(FunctionContext context) => ActivatorUtilities.CreateInstance<T>(context.InstanceServices);
 
     private static FunctionActivityContext ActivityContext(string name, FunctionContext context) =>

@@ -36,7 +36,8 @@ public static class FunctionsHost
 
         PxApp.AddPxServices(builder.Services, settings);
         builder.Services.AddPxTelemetry(settings);
-        builder.Services.AddSingleton<IJourneyInstances, FunctionsJourneyInstances>();
+        builder.Services.AddSingleton<IJourneyInstances>(sp => new Metrics.OutcomeCountingInstances(
+            ActivatorUtilities.CreateInstance<FunctionsJourneyInstances>(sp), sp.GetRequiredService<Channels.Metrics.MetricsStore>(), sp.GetRequiredService<TimeProvider>()));
         await builder.Build().RunAsync();
         return 0;
     }

@@ -118,6 +118,7 @@ public static partial class OpenApiDocument
                 ["series"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["date"] = Str(), ["values"] = values.DeepClone() } } },
                 ["funnel"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["journey"] = Str(), ["version"] = new JsonObject { ["type"] = "integer" }, ["stage"] = Str(), ["step"] = Str(), ["reached"] = new JsonObject { ["type"] = "integer" } } } },
                 ["outcomes"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["journey"] = Str(), ["outcome"] = Str(), ["count"] = new JsonObject { ["type"] = "integer" } } } },
+                ["questions"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["journey"] = Str(), ["version"] = new JsonObject { ["type"] = "integer" }, ["step"] = Str(), ["asked"] = new JsonObject { ["type"] = "integer" }, ["answered"] = new JsonObject { ["type"] = "integer" }, ["answer_rate"] = new JsonObject { ["type"] = "number" } } } },
                 ["definitions"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = Str() },
             },
         };

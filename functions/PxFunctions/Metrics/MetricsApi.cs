@@ -10,7 +10,8 @@ namespace PxFunctions.Metrics;
 /// <summary>
 /// <c>GET /api/admin/metrics?from&amp;to&amp;journey</c>: the PX metrics of a range of UTC days (at most
 /// <see cref="MaxDays"/>), all journeys' or one journey's, read from the aggregate rows <see cref="MetricsStore"/>
-/// keeps; <c>GET /api/admin/metrics.csv</c>: the same days, one row each. Bad input is a 400 problem naming the field.
+/// keeps, with the funnel, the outcomes and the answer rate of each question (ask step) from the journeys' rows;
+/// <c>GET /api/admin/metrics.csv</c>: the same days, one row each. Bad input is a 400 problem naming the field.
 /// </summary>
 public static partial class MetricsApi
 {
@@ -35,6 +36,7 @@ public static partial class MetricsApi
         var series = new JsonArray();
         var funnel = new Dictionary<(string Journey, int Version, string Stage, string Step), long>();
         var outcomes = new Dictionary<(string Journey, string Outcome), long>();
+        var questions = new Dictionary<(string Journey, int Version, string Step), (long Asked, long Answered)>();
         foreach (var day in days)
         {
             var counters = Counters(day.Totals);
@@ -58,6 +60,12 @@ public static partial class MetricsApi
                         var outcome = MetricColumns.Unhex(column[MetricColumns.OutcomePrefix.Length..]);
                         outcomes[(journey, outcome)] = outcomes.GetValueOrDefault((journey, outcome)) + count;
                     }
+                    else if ((column.StartsWith(MetricColumns.AskedPrefix, StringComparison.Ordinal) || column.StartsWith(MetricColumns.AnsweredPrefix, StringComparison.Ordinal)) && value is long n)
+                    {
+                        var (version, step) = MetricColumns.ParseQuestion(column);
+                        var (asked, answered) = questions.GetValueOrDefault((journey, version, step));
+                        questions[(journey, version, step)] = column.StartsWith(MetricColumns.AskedPrefix, StringComparison.Ordinal) ? (asked + n, answered) : (asked, answered + n);
+                    }
                 }
             }
         }
@@ -73,6 +81,16 @@ public static partial class MetricsApi
                 .Select(f => (JsonNode)new JsonObject { ["journey"] = f.Key.Journey, ["version"] = f.Key.Version, ["stage"] = f.Key.Stage, ["step"] = f.Key.Step, ["reached"] = f.Value }).ToArray()),
             ["outcomes"] = new JsonArray(outcomes.OrderBy(o => o.Key.Journey, StringComparer.Ordinal).ThenBy(o => o.Key.Outcome, StringComparer.Ordinal)
                 .Select(o => (JsonNode)new JsonObject { ["journey"] = o.Key.Journey, ["outcome"] = o.Key.Outcome, ["count"] = o.Value }).ToArray()),
+            ["questions"] = new JsonArray(questions.OrderBy(q => q.Key.Journey, StringComparer.Ordinal).ThenBy(q => q.Key.Version).ThenBy(q => q.Key.Step, StringComparer.Ordinal)
+                .Select(q => (JsonNode)new JsonObject
+                {
+                    ["journey"] = q.Key.Journey,
+                    ["version"] = q.Key.Version,
+                    ["step"] = q.Key.Step,
+                    ["asked"] = q.Value.Asked,
+                    ["answered"] = q.Value.Answered,
+                    ["answer_rate"] = q.Value.Asked == 0 ? 0 : Math.Round((double)q.Value.Answered / q.Value.Asked, 6),
+                }).ToArray()),
             ["definitions"] = new JsonObject(MetricDefinitions.Counters.Concat(MetricDefinitions.Derived).Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value))),
         });
     }

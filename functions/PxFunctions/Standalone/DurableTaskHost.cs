@@ -52,6 +52,7 @@ public sealed class DurableTaskHost : IHostedService, IAsyncDisposable
         (JourneyFunctionNames.SendMessage, typeof(SendJourneyMessageActivity)),
         (JourneyFunctionNames.ReadReply, typeof(ReadJourneyReplyActivity)),
         (JourneyFunctionNames.RecordForTeam, typeof(RecordJourneyNoteActivity)),
+        (JourneyFunctionNames.RecordProgress, typeof(RecordJourneyProgressActivity)),
     ];
 
     public AzureStorageOrchestrationService Service { get; }
@@ -170,8 +171,10 @@ public static class DurableTaskHostRegistration
         }));
         services.AddSingleton<DurableTaskHost>();
         services.AddHostedService(sp => sp.GetRequiredService<DurableTaskHost>());
-        services.AddSingleton<IJourneyInstances>(sp => new TaskHubJourneyInstances(
-            sp.GetRequiredService<AzureStorageOrchestrationService>(), ct => sp.GetRequiredService<DurableTaskHost>().Ready.WaitAsync(ct)));
+        services.AddSingleton<IJourneyInstances>(sp => new Metrics.OutcomeCountingInstances(
+            new TaskHubJourneyInstances(sp.GetRequiredService<AzureStorageOrchestrationService>(), ct => sp.GetRequiredService<DurableTaskHost>().Ready.WaitAsync(ct)),
+            sp.GetRequiredService<Channels.Metrics.MetricsStore>(),
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

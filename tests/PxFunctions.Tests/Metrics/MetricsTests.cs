@@ -72,7 +72,8 @@ public sealed class MetricsTests(StorageFixture storage)
         Assert.Equal(1, totals["ratings_5"]!.GetValue<double>());
         Assert.Equal(1, totals["five_star_rate"]!.GetValue<double>());
 
-        // The STOP belongs to no journey: it is in the all-journeys figures.
+        // The STOP counts for the journey that last wrote to Bob, and in the all-journeys figures.
+        Assert.Equal(1, totals["opt_outs"]!.GetValue<double>());
         var all = await GetAsync(h.Host, $"/api/admin/metrics?from={Today}&to={Today}");
         Assert.Equal(1, all["totals"]!["opt_outs"]!.GetValue<double>());
         Assert.Equal(Math.Round(1000.0 / 3, 6), all["totals"]!["opt_outs_per_1000_messages"]!.GetValue<double>());
