@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Playwright;
 using PxFunctions.Tests.Infrastructure;
 
 namespace PxFunctions.Tests.Dashboard;
@@ -49,16 +50,30 @@ public sealed class DemoTests
             "the demo's journeys to start, ask and be answered: " + app.Output,
             120_000);
 
-        using var page = await client.GetAsync("/dashboard", TestContext.Current.CancellationToken);
+        using var dashboard = await client.GetAsync("/dashboard", TestContext.Current.CancellationToken);
         var running = JsonNode.Parse(await client.GetStringAsync("/dashboard/data/admin/running?journey=demo-espresso", TestContext.Current.CancellationToken))!;
         using var outbox = await client.GetAsync("/dashboard/data/dev/outbox", TestContext.Current.CancellationToken);
 
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
         Assert.True((double)totals!["messages_sent_sms"]! >= (double)totals["journeys_started"]! - 1, "each started journey sent its welcome (the newest may be on its way)");
         Assert.True((int)running["total"]! >= 1, running.ToJsonString());
         Assert.All(running["at"]!.AsArray(), r => Assert.Equal("demo-espresso", (string?)r!["journey"]));
         Assert.Equal(HttpStatusCode.OK, outbox.StatusCode);
         Assert.Contains("your espresso machine has arrived", await outbox.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Contains("Demo store open", app.Output, StringComparison.Ordinal);
+
+        // What the newcomer sees: the overview and the demo journey's map, in headless Chromium (the README's screenshots).
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await DashboardApp.LaunchAsync(playwright);
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = client.BaseAddress!.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        context.SetDefaultTimeout(20_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/dashboard#/overview?journey=demo-espresso");
+        await Assertions.Expect(page.Locator("#running-total .value")).Not.ToHaveTextAsync("0");
+        await Assertions.Expect(page.Locator("#funnel")).ToContainTextAsync("welcome");
+        await DashboardApp.ScreenshotAsync(page, "demo-overview");
+        await page.GotoAsync("/dashboard#/journeys/demo-espresso/1");
+        await Assertions.Expect(page.Locator("#journey-map g.step[data-step=welcome] text.through")).Not.ToHaveTextAsync("0 through");
+        await DashboardApp.ScreenshotAsync(page, "demo-journey-map");
     }
 }
