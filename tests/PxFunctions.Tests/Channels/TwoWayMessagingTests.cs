@@ -5,14 +5,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
-using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Configuration;
 using PxFunctions.Journeys;
 using PxFunctions.Journeys.Definitions;
-using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Tests.Infrastructure;
-using PxFunctions.Tests.Journeys;
 
 namespace PxFunctions.Tests.Channels;
 
@@ -39,24 +36,6 @@ public sealed partial class TwoWayMessagingTests(StorageFixture storage)
         await host.Services.GetRequiredService<JourneyCatalog>().PublishAsync(definition!, Journey(channel), CancellationToken.None);
     }
 
-    private static async Task<string> StartAsync(AppHost host, string name, string? phone, string? email)
-    {
-        var id = $"shop.example:{name}:{Guid.NewGuid():N}"[..40];
-        var order = Samples.Order(timeZone: Samples.DaytimeZone(), phone: phone);
-        order["customer"]!["id"] = "cust-" + name + id[^6..];
-        order["customer"]!["first_name"] = name;
-        order["customer"]!["email"] = email;
-        if (phone is not null)
-        {
-            await host.Services.GetRequiredService<ConsentLedger>().RecordAsync(
-                new ConsentChange(ContactChannel.Sms, phone, ConsentAction.ServiceGranted, DateTimeOffset.UtcNow, "checkout", null, "order:" + id), CancellationToken.None);
-        }
-
-        var input = new JourneyInput("check-in", 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []);
-        await Infrastructure.Journeys.StartAsync(host.Services, id, input);
-        return id;
-    }
-
     private static async Task<string?> StepAsync(AppHost host, string id) =>
         (await Infrastructure.Journeys.GetAsync(host.Services, id)) is { CustomStatus: { } status }
             ? (string?)JsonNode.Parse(status)?["step"]
@@ -67,8 +46,8 @@ public sealed partial class TwoWayMessagingTests(StorageFixture storage)
     {
         await using var h = await ChannelHarness.StartAsync(storage, DateTimeOffset.UtcNow, dispatcher: true);
         await PublishAsync(h.Host, "sms");
-        var ann = await StartAsync(h.Host, "Ann", "+14155550101", null);
-        var bob = await StartAsync(h.Host, "Bob", "+14155550102", null);
+        var ann = await TestCustomers.StartJourneyAsync(h.Host, "check-in", "Ann", "+14155550101", null);
+        var bob = await TestCustomers.StartJourneyAsync(h.Host, "check-in", "Bob", "+14155550102", null);
         await Eventually.TrueAsync(() => h.Acs.Sms.Count >= 2, "both questions to be sent", 60_000);
 
         const string reply = """
@@ -94,7 +73,7 @@ public sealed partial class TwoWayMessagingTests(StorageFixture storage)
     {
         await using var h = await ChannelHarness.StartAsync(storage, DateTimeOffset.UtcNow, dispatcher: true);
         await PublishAsync(h.Host, "email");
-        var id = await StartAsync(h.Host, "Cleo", null, "cleo@example.com");
+        var id = await TestCustomers.StartJourneyAsync(h.Host, "check-in", "Cleo", null, "cleo@example.com");
         await Eventually.TrueAsync(() => !h.Acs.Emails.IsEmpty, "the question email", 60_000);
 
         var html = (string)h.Acs.Emails.Single().Body["content"]!["html"]!;
@@ -127,7 +106,7 @@ public sealed partial class TwoWayMessagingTests(StorageFixture storage)
     {
         await using var host = await AppHost.StartAsync(storage, new Dictionary<string, string?> { [SettingNames.JourneysLoadExamples] = "false" });
         await PublishAsync(host, "sms");
-        var id = await StartAsync(host, "Dee", "+14155550103", null);
+        var id = await TestCustomers.StartJourneyAsync(host, "check-in", "Dee", "+14155550103", null);
 
         List<JsonElement> outbox = [];
         await Eventually.TrueAsync(async () => (outbox = await OutboxAsync(host)).Count >= 1, "the question in the dev outbox", 60_000);

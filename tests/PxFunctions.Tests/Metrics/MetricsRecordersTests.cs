@@ -1,18 +1,14 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
-using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Journeys;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Durable;
-using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Tests.Channels;
 using PxFunctions.Tests.Infrastructure;
-using PxFunctions.Tests.Journeys;
 
 namespace PxFunctions.Tests.Metrics;
 
@@ -60,8 +56,8 @@ public sealed partial class MetricsRecordersTests(StorageFixture storage)
     {
         await using var h = await ChannelHarness.StartAsync(storage, DateTimeOffset.UtcNow, dispatcher: true);
         await PublishAsync(h.Host, EmailJourney);
-        var cleo = await StartAsync(h.Host, "eng-email", "Cleo", null, "cleo@example.com");
-        var dan = await StartAsync(h.Host, "eng-email", "Dan", null, "dan@example.com");
+        var cleo = await TestCustomers.StartJourneyAsync(h.Host, "eng-email", "Cleo", null, "cleo@example.com");
+        var dan = await TestCustomers.StartJourneyAsync(h.Host, "eng-email", "Dan", null, "dan@example.com");
         await Eventually.TrueAsync(() => h.Acs.Emails.Count >= 2, "both questions to be emailed", 60_000);
 
         // Cleo answers 5 with one click (the confirm page first: opening a link counts nothing), then posts it again.
@@ -106,7 +102,7 @@ public sealed partial class MetricsRecordersTests(StorageFixture storage)
         await WaitForAsync(h.Host, dan, InstanceStatus.Terminated, "Dan's journey to stop");
 
         JsonNode m = new JsonObject();
-        await Eventually.TrueAsync(async () => (m = await GetAsync(h.Host, Range("eng-email")))["outcomes"]!.AsArray().Count == 2, "both outcomes to be counted", 30_000);
+        await Eventually.TrueAsync(async () => (m = await TestCustomers.AdminJsonAsync(h.Host, Range("eng-email")))["outcomes"]!.AsArray().Count == 2, "both outcomes to be counted", 30_000);
         var totals = m["totals"]!;
         Assert.Equal(3, (double)totals["messages_sent_email"]!);
         Assert.Equal(2, (double)totals["questions_asked"]!);
@@ -127,7 +123,7 @@ public sealed partial class MetricsRecordersTests(StorageFixture storage)
     {
         await using var h = await ChannelHarness.StartAsync(storage, DateTimeOffset.UtcNow, dispatcher: true);
         await PublishAsync(h.Host, HandoffJourney);
-        var id = await StartAsync(h.Host, "eng-handoff", "Eve", "+14155550131", null);
+        var id = await TestCustomers.StartJourneyAsync(h.Host, "eng-handoff", "Eve", "+14155550131", null);
         var records = h.Host.Services.GetRequiredService<CustomerRecords>();
         var customer = "c:cust-Eve" + id[^6..];
         await Eventually.TrueAsync(async () => (await records.ListAsync(customer, CancellationToken.None)).Any(r => r.Kind == "handoff"), "the handoff ticket", 60_000);
@@ -146,7 +142,7 @@ public sealed partial class MetricsRecordersTests(StorageFixture storage)
         // Eve texts STOP, delivered twice: one opt-out, counted for the journey that last wrote to her.
         for (var i = 0; i < 2; i++)
         {
-            await PostSmsAsync(h.Host, "Incoming_eve_stop", "+14155550131", "STOP");
+            await TestCustomers.PostSmsAsync(h.Host, "Incoming_eve_stop", "+14155550131", "STOP");
         }
 
         // The seconds from handoff to close, from the team's own records of the two.
@@ -155,7 +151,7 @@ public sealed partial class MetricsRecordersTests(StorageFixture storage)
         var seconds = Math.Round((tickets[1]["at"]!.GetValue<DateTimeOffset>() - tickets[0]["at"]!.GetValue<DateTimeOffset>()).TotalSeconds);
 
         JsonNode m = new JsonObject();
-        await Eventually.TrueAsync(async () => (double)(m = await GetAsync(h.Host, Range("eng-handoff")))["totals"]!["opt_outs"]! >= 1 && m["outcomes"]!.AsArray().Count > 0, "the opt-out and the outcome", 30_000);
+        await Eventually.TrueAsync(async () => (double)(m = await TestCustomers.AdminJsonAsync(h.Host, Range("eng-handoff")))["totals"]!["opt_outs"]! >= 1 && m["outcomes"]!.AsArray().Count > 0, "the opt-out and the outcome", 30_000);
         var totals = m["totals"]!;
         Assert.Equal(1, (double)totals["handoffs"]!);
         Assert.Equal(1, (double)totals["handoffs_closed"]!);
@@ -176,45 +172,8 @@ public sealed partial class MetricsRecordersTests(StorageFixture storage)
         await host.Services.GetRequiredService<JourneyCatalog>().PublishAsync(definition!, yaml, CancellationToken.None);
     }
 
-    private static async Task<string> StartAsync(AppHost host, string journey, string name, string? phone, string? email)
-    {
-        var id = $"shop.example:{name}:{Guid.NewGuid():N}"[..40];
-        var order = Samples.Order(timeZone: Samples.DaytimeZone(), phone: phone);
-        order["customer"]!["id"] = "cust-" + name + id[^6..];
-        order["customer"]!["first_name"] = name;
-        order["customer"]!["email"] = email;
-        if (phone is not null)
-        {
-            await host.Services.GetRequiredService<ConsentLedger>().RecordAsync(
-                new ConsentChange(ContactChannel.Sms, phone, ConsentAction.ServiceGranted, DateTimeOffset.UtcNow, "checkout", null, "order:" + id), CancellationToken.None);
-        }
-
-        await Infrastructure.Journeys.StartAsync(host.Services, id, new JourneyInput(journey, 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []));
-        return id;
-    }
-
     private static Task WaitForAsync(AppHost host, string id, InstanceStatus status, string what) =>
         Eventually.TrueAsync(async () => (await Infrastructure.Journeys.GetAsync(host.Services, id))?.Status == status, what, 60_000);
-
-    private static async Task PostSmsAsync(AppHost host, string messageId, string from, string text)
-    {
-        var body = $$"""
-            [{ "id": "{{messageId}}", "topic": "/x", "subject": "/phonenumber/18005550100", "eventType": "Microsoft.Communication.SMSReceived",
-               "eventTime": "2026-03-10T15:00:00Z", "dataVersion": "1.0", "metadataVersion": "1",
-               "data": { "messageId": "{{messageId}}", "from": "{{from}}", "to": "+18005550100", "message": "{{text}}", "receivedTimestamp": "{{DateTimeOffset.UtcNow:O}}" } }]
-            """;
-        using var response = await host.Client.PostAsync("/api/events/acs?secret=event-grid-secret-for-tests", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    private static async Task<JsonNode> GetAsync(AppHost host, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("x-functions-key", AppHost.AdminKey);
-        using var response = await host.Client.SendAsync(request, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
-    }
 
     [GeneratedRegex("href=\"([^\"]+/api/r/[^\"]+)\"")]
     private static partial Regex AnswerLinks();

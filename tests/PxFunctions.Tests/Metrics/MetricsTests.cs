@@ -1,18 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Metrics;
 using PxFunctions.Configuration;
 using PxFunctions.Journeys;
 using PxFunctions.Journeys.Definitions;
-using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Tests.Channels;
 using PxFunctions.Tests.Infrastructure;
-using PxFunctions.Tests.Journeys;
 
 namespace PxFunctions.Tests.Metrics;
 
@@ -40,22 +36,22 @@ public sealed class MetricsTests(StorageFixture storage)
         var (definition, errors) = JourneyValidator.Validate(Journey);
         Assert.Empty(errors);
         await h.Host.Services.GetRequiredService<JourneyCatalog>().PublishAsync(definition!, Journey, CancellationToken.None);
-        var ann = await StartAsync(h.Host, "Ann", "+14155550111");
-        var bob = await StartAsync(h.Host, "Bob", "+14155550112");
+        var ann = await TestCustomers.StartJourneyAsync(h.Host, "check-in", "Ann", "+14155550111", null);
+        var bob = await TestCustomers.StartJourneyAsync(h.Host, "check-in", "Bob", "+14155550112", null);
         await Eventually.TrueAsync(() => h.Acs.Sms.Count >= 2, "both questions to be sent", 60_000);
 
         // Ann answers 5 and the event is delivered twice; Bob texts STOP, delivered twice too.
         for (var i = 0; i < 2; i++)
         {
-            await PostSmsAsync(h.Host, "Incoming_ann", "+14155550111", "5");
-            await PostSmsAsync(h.Host, "Incoming_bob", "+14155550112", "STOP");
+            await TestCustomers.PostSmsAsync(h.Host, "Incoming_ann", "+14155550111", "5");
+            await TestCustomers.PostSmsAsync(h.Host, "Incoming_bob", "+14155550112", "STOP");
         }
 
         await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == "+14155550111" && s.Message == "Thanks for the 5!"), "Ann's thanks", 60_000);
         JsonNode metrics = new JsonObject();
         await Eventually.TrueAsync(async () =>
         {
-            metrics = await GetAsync(h.Host, $"/api/admin/metrics?from={Today}&to={Today}&journey=check-in");
+            metrics = await TestCustomers.AdminJsonAsync(h.Host, $"/api/admin/metrics?from={Today}&to={Today}&journey=check-in");
             return metrics["totals"]!["messages_sent"]!.GetValue<double>() >= 3 && metrics["totals"]!["answers"]!.GetValue<double>() >= 1;
         }, "the thanks and the answer to be counted", 30_000);
 
@@ -74,7 +70,7 @@ public sealed class MetricsTests(StorageFixture storage)
 
         // The STOP counts for the journey that last wrote to Bob, and in the all-journeys figures.
         Assert.Equal(1, totals["opt_outs"]!.GetValue<double>());
-        var all = await GetAsync(h.Host, $"/api/admin/metrics?from={Today}&to={Today}");
+        var all = await TestCustomers.AdminJsonAsync(h.Host, $"/api/admin/metrics?from={Today}&to={Today}");
         Assert.Equal(1, all["totals"]!["opt_outs"]!.GetValue<double>());
         Assert.Equal(Math.Round(1000.0 / 3, 6), all["totals"]!["opt_outs_per_1000_messages"]!.GetValue<double>());
         Assert.Equal(3, all["totals"]!["messages_sent"]!.GetValue<double>());
@@ -116,10 +112,10 @@ public sealed class MetricsTests(StorageFixture storage)
         await store.RecordAsync(MetricEvent.One("sent:both-4", day, "serum", "messages_sent"), CancellationToken.None);
 
         Assert.Equal(40, sequential);
-        var m = await GetAsync(host, "/api/admin/metrics?from=2026-10-07&to=2026-10-07");
+        var m = await TestCustomers.AdminJsonAsync(host, "/api/admin/metrics?from=2026-10-07&to=2026-10-07");
         Assert.Equal(1 + 40 + 1 + 1 + 30, (double)m["totals"]!["messages_sent"]!);
         Assert.Equal(40, (double)m["totals"]!["replies"]!);
-        var mask = await GetAsync(host, "/api/admin/metrics?from=2026-10-07&to=2026-10-07&journey=mask");
+        var mask = await TestCustomers.AdminJsonAsync(host, "/api/admin/metrics?from=2026-10-07&to=2026-10-07&journey=mask");
         Assert.Equal(10, (double)mask["totals"]!["messages_sent"]!);
     }
 
@@ -149,7 +145,7 @@ public sealed class MetricsTests(StorageFixture storage)
             ],
             CancellationToken.None);
 
-        var m = await GetAsync(host, "/api/admin/metrics?from=2026-11-01&to=2026-11-30");
+        var m = await TestCustomers.AdminJsonAsync(host, "/api/admin/metrics?from=2026-11-01&to=2026-11-30");
         Assert.Equal("2026-11-01", (string)m["from"]!);
         Assert.Null(m["journey"]);
         Assert.Equal(60, (double)m["totals"]!["messages_sent"]!);
@@ -167,11 +163,11 @@ public sealed class MetricsTests(StorageFixture storage)
             Assert.False(string.IsNullOrWhiteSpace((string?)m["definitions"]![name]), name);
         }
 
-        var serum = await GetAsync(host, "/api/admin/metrics?from=2026-11-01&to=2026-11-30&journey=serum");
+        var serum = await TestCustomers.AdminJsonAsync(host, "/api/admin/metrics?from=2026-11-01&to=2026-11-30&journey=serum");
         Assert.Equal(30, (double)serum["totals"]!["messages_sent"]!);
         Assert.Equal("serum", (string)serum["journey"]!);
 
-        using var csv = await SendAsync(host, "/api/admin/metrics.csv?from=2026-11-03&to=2026-11-04&journey=mask");
+        using var csv = await TestCustomers.AdminGetAsync(host, "/api/admin/metrics.csv?from=2026-11-03&to=2026-11-04&journey=mask");
         var lines = (await csv.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).TrimEnd('\n').Split('\n');
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("date,journeys_started,messages_sent,", lines[0], StringComparison.Ordinal);
@@ -191,7 +187,7 @@ public sealed class MetricsTests(StorageFixture storage)
         await using var host = await AppHost.StartAsync(storage, new Dictionary<string, string?> { [SettingNames.JourneysLoadExamples] = "false" });
         foreach (var path in new[] { "/api/admin/metrics?", "/api/admin/metrics.csv?" })
         {
-            using var response = await SendAsync(host, path + query);
+            using var response = await TestCustomers.AdminGetAsync(host, path + query);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             Assert.Equal(field, (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("field").GetString());
@@ -201,43 +197,6 @@ public sealed class MetricsTests(StorageFixture storage)
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
-    private static async Task<string> StartAsync(AppHost host, string name, string phone)
-    {
-        var id = $"shop.example:{name}:{Guid.NewGuid():N}"[..40];
-        var order = Samples.Order(timeZone: Samples.DaytimeZone(), phone: phone);
-        order["customer"]!["id"] = "cust-" + name + id[^6..];
-        order["customer"]!["first_name"] = name;
-        order["customer"]!["email"] = null;
-        await host.Services.GetRequiredService<ConsentLedger>().RecordAsync(
-            new ConsentChange(ContactChannel.Sms, phone, ConsentAction.ServiceGranted, DateTimeOffset.UtcNow, "checkout", null, "order:" + id), CancellationToken.None);
-        await Infrastructure.Journeys.StartAsync(host.Services, id, new JourneyInput("check-in", 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []));
-        return id;
-    }
-
-    private static async Task PostSmsAsync(AppHost host, string messageId, string from, string text)
-    {
-        var body = $$"""
-            [{ "id": "{{messageId}}", "topic": "/x", "subject": "/phonenumber/18005550100", "eventType": "Microsoft.Communication.SMSReceived",
-               "eventTime": "2026-03-10T15:00:00Z", "dataVersion": "1.0", "metadataVersion": "1",
-               "data": { "messageId": "{{messageId}}", "from": "{{from}}", "to": "+18005550100", "message": "{{text}}", "receivedTimestamp": "{{DateTimeOffset.UtcNow:O}}" } }]
-            """;
-        using var response = await host.Client.PostAsync("/api/events/acs?secret=event-grid-secret-for-tests", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    private static async Task<HttpResponseMessage> SendAsync(AppHost host, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("x-functions-key", AppHost.AdminKey);
-        return await host.Client.SendAsync(request, TestContext.Current.CancellationToken);
-    }
-
-    private static async Task<JsonNode> GetAsync(AppHost host, string path)
-    {
-        using var response = await SendAsync(host, path);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
-    }
 }
 
 /// <summary>The admin API's OpenAPI description covers every admin route of the route table.</summary>
