@@ -305,9 +305,9 @@ public sealed class IntakeProcessor(
     }
 
     /// <summary>
-    /// Ends the journeys of an order's lines (terminated: nothing more is sent, queued sends included), then counts
-    /// each journey this ended (or a run of this handler that stopped before counting ended: terminated with this
-    /// reason) as its outcome. A journey that had finished on its own is not counted again.
+    /// Ends the journeys of an order's lines (terminated: nothing more is sent, queued sends included). The instances
+    /// port counts each accepted termination's outcome; a journey a run of this handler ended before it stopped
+    /// (terminated with this reason) is counted here. A journey that had finished on its own is not counted again.
     /// </summary>
     private async Task<string> EndAsync(string shop, string orderId, List<string> lineIds, string reason, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -322,8 +322,10 @@ public sealed class IntakeProcessor(
             var instanceId = InstanceIdOf(shop, orderId, line);
             var result = await instances.TerminateAsync(instanceId, reason, cancellationToken);
             ended += result == InstanceOperation.Accepted ? 1 : 0;
-            if (result is InstanceOperation.Accepted or InstanceOperation.Gone && await instances.GetAsync(instanceId, cancellationToken) is { } state
-                && (result == InstanceOperation.Accepted || (state.Status == InstanceStatus.Terminated && OrderAttribution.OutputIs(state.Output, reason))))
+            // A termination the engine accepted counted its outcome already (the instances port counts it, named by
+            // the reason); a journey a run of this handler terminated before it stopped is counted here.
+            if (result == InstanceOperation.Gone && await instances.GetAsync(instanceId, cancellationToken) is { } state
+                && state.Status == InstanceStatus.Terminated && OrderAttribution.OutputIs(state.Output, reason))
             {
                 await attribution.EndedAsync(instanceId, state, reason == "refunded" ? "refunded" : "cancelled", at, cancellationToken);
             }
