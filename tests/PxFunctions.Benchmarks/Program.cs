@@ -6,6 +6,7 @@ using PxFunctions.Benchmarks;
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- queue-scan [hidden-messages ...]
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- soak [orders] [seconds] [seed]
 // dotnet run -c Release --project tests/PxFunctions.Benchmarks -- metrics [journeys] [messages] [requests]
+// dotnet run -c Release --project tests/PxFunctions.Benchmarks -- replies [corpus.jsonl] [misses]
 // One command per benchmark; each prints progress lines and then exactly one JSON line, last.
 if (args is ["journeys", .. var journeyArgs])
 {
@@ -39,6 +40,12 @@ if (args is ["metrics", .. var metricsArgs])
     return 0;
 }
 
+if (args is ["replies", .. var repliesArgs])
+{
+    Console.WriteLine(RepliesBenchmark.Run(repliesArgs).ToJsonString());
+    return 0;
+}
+
 if (args is ["soak", .. var soakArgs])
 {
     var soak = await PxFunctions.Harness.Soak.SoakRun.RunAsync(PxFunctions.Harness.Soak.SoakOptions.Parse(soakArgs), Progress.Write, CancellationToken.None);
@@ -46,5 +53,5 @@ if (args is ["soak", .. var soakArgs])
     return 0;
 }
 
-Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes] | lifetime [queue-usd-per-10k] [table-usd-per-10k] | intake [webhooks] [concurrency] | queue-scan [hidden-messages ...] | soak [orders] [seconds] [seed] | metrics [journeys] [messages] [requests]");
+Console.Error.WriteLine("usage: PxFunctions.Benchmarks journeys [waiting] [steppers] [seconds] [interval-seconds] [partitions] [extended|plain] [processes] | lifetime [queue-usd-per-10k] [table-usd-per-10k] | intake [webhooks] [concurrency] | queue-scan [hidden-messages ...] | soak [orders] [seconds] [seed] | metrics [journeys] [messages] [requests] | replies [corpus.jsonl] [misses]");
 return 2;

@@ -73,6 +73,7 @@ public sealed class CustomerMessageSender(
             JourneyId = message.JourneyId,
             Step = message.Step,
             Preview = Preview(message),
+            Source = message.Source,
             Sequence = message.Sequence,
             CreatedAt = now,
             UpdatedAt = now,

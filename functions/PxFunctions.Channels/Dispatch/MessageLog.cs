@@ -40,6 +40,9 @@ public sealed record MessageRecord
     public string? ProviderMessageId { get; init; }
     public string? Preview { get; init; }
 
+    /// <summary>Where an automatic answer came from: the knowledge entry (<c>kb:{base}@{version}/{entry}</c>).</summary>
+    public string? Source { get; init; }
+
     /// <summary>The message's place among its instance's messages (<c>MessageOrder.Number</c>).</summary>
     public int? Sequence { get; init; }
 
@@ -269,6 +272,7 @@ public sealed class MessageLog(TableClient messages, TableClient index)
         ["To"] = r.To,
         ["ProviderMessageId"] = r.ProviderMessageId,
         ["Preview"] = r.Preview,
+        ["Source"] = r.Source,
         ["Sequence"] = r.Sequence,
         ["Attempts"] = r.Attempts,
         ["CreatedAt"] = r.CreatedAt,
@@ -295,6 +299,7 @@ public sealed class MessageLog(TableClient messages, TableClient index)
         To = e.GetString("To"),
         ProviderMessageId = e.GetString("ProviderMessageId"),
         Preview = e.GetString("Preview"),
+        Source = e.GetString("Source"),
         Sequence = e.GetInt32("Sequence"),
         Attempts = e.GetInt32("Attempts") ?? 0,
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,

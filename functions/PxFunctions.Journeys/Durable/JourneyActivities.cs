@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.DurableTask;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
+using PxFunctions.Journeys.Knowledge;
 using PxFunctions.Journeys.Templates;
+using PxFunctions.Journeys.Understanding;
 
 namespace PxFunctions.Journeys.Durable;
 
@@ -58,7 +60,7 @@ public sealed class LoadJourneyActivity(IJourneyVersions journeys, IJourneyConte
 /// stable id (<c>{instance}/m{number}</c>): repeated runs of this activity send it at most once. Its result says
 /// sent, suppressed, failed or held until a time — never the text or the address.
 /// </summary>
-public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourneyContexts contexts, IReplyStore texts, IJourneyMessenger messenger, IJourneyProgress progress)
+public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourneyContexts contexts, IReplyStore texts, IJourneyMessenger messenger, IJourneyProgress progress, IKnowledgeBases knowledge)
     : TaskActivity<SendMessageRequest, SendResult>
 {
     public static string MessageId(string instanceId, int number) => $"{instanceId}/m{number}";
@@ -71,7 +73,15 @@ public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourn
         var purchase = await contexts.GetAsync(input.InstanceId, CancellationToken.None)
             ?? new JourneyInput(order.JourneyId, order.Version, [], [], [], [], []);
         var literal = order.TextRef is { } reference ? (await texts.GetAsync(input.InstanceId, reference, CancellationToken.None))?.Text : null;
-        var message = MessageRenderer.Render(published.Definition, order, purchase, literal);
+        MessageTemplates? answer = null;
+        if (KnowledgePaths.TryParse(order.Template, out var baseId, out var version, out var entryId))
+        {
+            var entry = (await knowledge.GetPublishedAsync(baseId, version, CancellationToken.None))?.Base.Entry(entryId)
+                ?? throw new InvalidOperationException($"Knowledge base '{baseId}' version {version} has no entry '{entryId}'.");
+            answer = entry.Templates(order.Template);
+        }
+
+        var message = MessageRenderer.Render(published.Definition, order, purchase, literal, answer);
         var result = await messenger.SendAsync(input.InstanceId, MessageId(input.InstanceId, order.Number), message, input.OrderedAt, CancellationToken.None);
         if (input.Progress is { } reached)
         {
@@ -82,15 +92,62 @@ public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourn
     }
 }
 
-/// <summary>Reads a stored reply against the journey's current step (<see cref="ReplyReader"/>).</summary>
-public sealed class ReadJourneyReplyActivity(IJourneyVersions journeys, IReplyStore texts) : TaskActivity<ReadReplyRequest, ReplyReading>
+/// <summary>
+/// Reads a stored reply against the journey's current step and its knowledge bases (<see cref="ReplyUnderstanding"/>):
+/// the reading (intent, decision, the entry to send) enters the history, never the text.
+/// </summary>
+public sealed class ReadJourneyReplyActivity(IJourneyVersions journeys, IReplyStore texts, IJourneyContexts contexts, IKnowledgeBases knowledge)
+    : TaskActivity<ReadReplyRequest, ReplyReading>
 {
     public override async Task<ReplyReading> RunAsync(TaskActivityContext context, ReadReplyRequest input)
     {
         var published = await journeys.GetPublishedAsync(input.JourneyId, input.Version, CancellationToken.None)
             ?? throw new InvalidOperationException($"Journey '{input.JourneyId}' version {input.Version} is not published.");
         var text = await texts.GetAsync(input.InstanceId, input.Reference, CancellationToken.None);
-        return text is null ? ReplyReading.Nothing : ReplyReader.Read(published.Definition, input.Step, input.ConfirmingHandoff, text.Text);
+        if (text is null)
+        {
+            return ReplyReading.Nothing;
+        }
+
+        var locale = (string?)(await contexts.GetAsync(input.InstanceId, CancellationToken.None))?.Customer["locale"];
+        var index = await knowledge.IndexForAsync(input.JourneyId, CancellationToken.None);
+        return Read(published.Definition, input.Step, input.ConfirmingHandoff, text.Text, locale, index);
+    }
+
+    /// <summary>The reading of a reply (pure): the keyword reading of the journey, decided by the reply understanding.</summary>
+    public static ReplyReading Read(JourneyDefinition definition, string? step, bool confirmingHandoff, string text, string? locale, KnowledgeIndex index)
+    {
+        var keywords = ReplyReader.Read(definition, step, confirmingHandoff, text);
+        var pending = step is not null ? definition.Step(step) as AskStep : null;
+        var understood = ReplyUnderstanding.Read(text, locale, definition, pending, index);
+        var confirm = confirmingHandoff
+            ? keywords.Confirm ?? ReplyUnderstanding.StepAnswer(ReplyReader.YesNoQuestion, text, TextTerms.Fold(text), TextTerms.Words(TextTerms.Fold(text)))?.Value
+            : null;
+        var answer = understood.Decision == ReplyDecisions.StepAnswer ? understood.StepAnswer : null;
+        var entry = understood.Match is { } match && understood.Decision is ReplyDecisions.Knowledge or ReplyDecisions.Handoff && match.Confidence >= ReplyUnderstanding.Threshold
+            ? match
+            : null;
+        var answerLocale = entry is null ? null : AnswerLocale(index, entry, understood.Language, locale);
+        return new ReplyReading(answer?.Value, answer?.Number, confirm, understood.Decision == ReplyDecisions.Person, understood.Decision == ReplyDecisions.Faq ? understood.Faq : null)
+        {
+            Intent = understood.Intent,
+            Decision = understood.Decision,
+            Sentiment = understood.Sentiment,
+            Knowledge = entry?.TemplatePath,
+            Confidence = understood.Match is { } m ? Math.Round(m.Confidence, 3) : null,
+            Locale = answerLocale,
+            Reason = understood.Decision == ReplyDecisions.Handoff ? understood.Reason : null,
+        };
+    }
+
+    /// <summary>The language the customer wrote in if the base has it, else their locale's, else the base's first.</summary>
+    private static string AnswerLocale(KnowledgeIndex index, KnowledgeMatch match, string written, string? locale)
+    {
+        var locales = index.Bases.First(b => b.Base.Id == match.BaseId).Base.Locales;
+        var language = (locale ?? "").Split('-', '_')[0].ToLowerInvariant();
+        return locales.FirstOrDefault(l => l.Split('-')[0] == written)
+            ?? locales.FirstOrDefault(l => l.Split('-')[0] == language)
+            ?? locales[0];
     }
 }
 

@@ -93,3 +93,12 @@ public sealed record JourneyProgress(string JourneyId, IReadOnlyList<ReachedAt> 
 
 /// <summary>A step reached: its version, stage and id, and when (orchestration time: the funnel's day).</summary>
 public sealed record ReachedAt(int Version, string? Stage, string Step, DateTimeOffset At);
+
+/// <summary>Published knowledge bases: versions are immutable, so readers may cache them.</summary>
+public interface IKnowledgeBases
+{
+    /// <summary>The index of the latest published versions of the bases that serve a journey (empty when none do).</summary>
+    ValueTask<Understanding.KnowledgeIndex> IndexForAsync(string journeyId, CancellationToken cancellationToken);
+
+    ValueTask<Knowledge.PublishedKnowledge?> GetPublishedAsync(string baseId, int version, CancellationToken cancellationToken);
+}

@@ -35,6 +35,9 @@ public enum OutboundKind
     Agent,
     HandoffConfirm,
     Acknowledgement,
+
+    /// <summary>An answer from a knowledge base (<see cref="Knowledge.KnowledgePaths"/>).</summary>
+    Knowledge,
 }
 
 /// <summary>What a handoff record does to the customer's ticket.</summary>
@@ -77,6 +80,9 @@ public sealed record OutboundMessage
 
     /// <summary>The message's place among the instance's messages (<see cref="MessageOrder.Number"/>).</summary>
     public int? Sequence { get; init; }
+
+    /// <summary>Where an automatic answer came from (<c>kb:{base}@{version}/{entry}</c>), kept in the message log.</summary>
+    public string? Source { get; init; }
 
     internal static readonly JsonSerializerOptions Json = new()
     {

@@ -241,11 +241,27 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 return;
             }
 
+            if (answer is null && reading.Decision == Understanding.ReplyDecisions.Handoff)
+            {
+                // A complaint, an upset customer, something only a person may handle, or nothing that answers it
+                // surely: say a person will answer (the entry's own words when it has them) and hand over.
+                Send(OutboundKind.Acknowledgement, MessageClass.Service, null, reading.Knowledge ?? BuiltInTemplates.HandoffAcknowledge, null, locale: reading.Locale);
+                Pause(reading.Reason ?? "needs a person");
+                return;
+            }
+
             if (_state.Waiting == WaitingFor.Reply && step is AskStep question)
             {
                 if (answer is not null)
                 {
                     Answered(question, answer, reading.AnswerNumber ?? 0, reference, at);
+                    return;
+                }
+
+                if (reading.Knowledge is { } known)
+                {
+                    // A question instead of an answer: answer it from the knowledge base and keep waiting.
+                    Send(OutboundKind.Knowledge, MessageClass.Service, null, known, null, locale: reading.Locale);
                     return;
                 }
 
@@ -258,6 +274,12 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
 
                 Cancel();
                 RunFrom(question.Unrecognised ?? question.Next);
+                return;
+            }
+
+            if (reading.Knowledge is { } knowledge)
+            {
+                Send(OutboundKind.Knowledge, MessageClass.Service, null, knowledge, null, locale: reading.Locale);
                 return;
             }
 
@@ -524,7 +546,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 ? zone
                 : TimeZoneInfo.FindSystemTimeZoneById(_definition.TimeZone);
 
-        private void Send(OutboundKind kind, MessageClass messageClass, string? step, string template, IReadOnlyList<MessageChannel>? channels, AskOptions? ask = null, string? textRef = null)
+        private void Send(OutboundKind kind, MessageClass messageClass, string? step, string template, IReadOnlyList<MessageChannel>? channels, AskOptions? ask = null, string? textRef = null, string? locale = null)
         {
             var message = new MessageOrder
             {
@@ -537,7 +559,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 Stage = _state.Stage,
                 Template = template,
                 Channels = channels ?? _definition.Channels,
-                Locale = MessageRenderer.LocaleOf(_definition, (string?)input.Customer["locale"]),
+                Locale = locale ?? MessageRenderer.LocaleOf(_definition, (string?)input.Customer["locale"]),
                 Ask = ask,
                 Answers = (JsonObject)_state.Answers.DeepClone(),
                 DeliveredAt = _state.DeliveredAt,

@@ -84,6 +84,9 @@ public static class BuiltInTemplates
 {
     public const string HandoffConfirm = "$handoffConfirm";
     public const string Agent = "$agent";
+
+    /// <summary>Tells the customer a person will answer (a handoff the reply understanding opened).</summary>
+    public const string HandoffAcknowledge = "$handoffAck";
 }
 
 /// <summary>A record for the team (<see cref="JourneyChannels"/> names its kind). References, not texts.</summary>

@@ -14,12 +14,34 @@ namespace PxFunctions.Journeys.Interpreter;
 public sealed record ReplyReading(string? Answer, int? AnswerNumber, string? Confirm, bool WantsPerson, string? Faq)
 {
     public static readonly ReplyReading Nothing = new(null, null, null, false, null);
+
+    /// <summary>What the message is (<see cref="Understanding.ReplyIntents"/>); null in readings from before the reply understanding.</summary>
+    public string? Intent { get; init; }
+
+    /// <summary>What to do with it (<see cref="Understanding.ReplyDecisions"/>); null: the keyword reading above decides alone.</summary>
+    public string? Decision { get; init; }
+
+    /// <summary>From -1 (angry) to 1 (delighted).</summary>
+    public double? Sentiment { get; init; }
+
+    /// <summary>The knowledge answer to send (<c>kb:{base}@{version}/{entry}</c>): the answer, or a handoff's acknowledgement.</summary>
+    public string? Knowledge { get; init; }
+
+    /// <summary>How sure the knowledge match is (0 to 1).</summary>
+    public double? Confidence { get; init; }
+
+    /// <summary>The locale to answer in (the language the customer wrote in, when the knowledge base has it).</summary>
+    public string? Locale { get; init; }
+
+    /// <summary>Why a person is needed (intent and entry ids only: it enters the journey's history).</summary>
+    public string? Reason { get; init; }
 }
 
 /// <summary>Reads a reply for <see cref="JourneyInterpreter"/> (pure: the same text and step give the same reading).</summary>
 public static class ReplyReader
 {
-    private static readonly AskStep YesNoQuestion = new()
+    /// <summary>"Shall we get you a person?" as a yes/no question.</summary>
+    public static readonly AskStep YesNoQuestion = new()
     {
         Id = "confirm",
         Path = "$",

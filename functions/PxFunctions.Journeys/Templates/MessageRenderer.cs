@@ -14,9 +14,18 @@ namespace PxFunctions.Journeys.Templates;
 /// </summary>
 public static class MessageRenderer
 {
-    public static OutboundMessage Render(JourneyDefinition definition, MessageOrder order, JourneyInput input, string? literalText)
+    /// <param name="knowledge">For a knowledge answer (<see cref="Knowledge.KnowledgePaths"/>): the entry's templates, loaded by the caller.</param>
+    public static OutboundMessage Render(JourneyDefinition definition, MessageOrder order, JourneyInput input, string? literalText, MessageTemplates? knowledge = null)
     {
-        var templates = Templates(definition, order, input, literalText);
+        var templates = order.Template.StartsWith(Knowledge.KnowledgePaths.Prefix, StringComparison.Ordinal)
+            ? knowledge ?? throw new InvalidOperationException($"The knowledge answer '{order.Template}' was not loaded.")
+            : Templates(definition, order, input, literalText);
+        if (!templates.Sms.ContainsKey(order.Locale) && templates.Sms.Keys.FirstOrDefault() is { } fallback && templates.Path.StartsWith(Knowledge.KnowledgePaths.Prefix, StringComparison.Ordinal))
+        {
+            // A knowledge base in other locales than the order's: its first locale.
+            order = order with { Locale = fallback };
+        }
+
         var state = new JourneyState
         {
             JourneyId = order.JourneyId,
@@ -68,6 +77,7 @@ public static class MessageRenderer
             Email = email,
             Ask = order.Ask,
             Sequence = order.Number,
+            Source = order.Template.StartsWith(Knowledge.KnowledgePaths.Prefix, StringComparison.Ordinal) ? order.Template : null,
         };
     }
 
@@ -140,6 +150,22 @@ public static class MessageRenderer
                 Path = BuiltInTemplates.Agent,
                 Sms = new Dictionary<string, string> { [order.Locale] = Literal(text) },
                 Email = new Dictionary<string, EmailTemplate> { [order.Locale] = new(Literal("A reply from " + brand), Literal($"<p>{WebUtility.HtmlEncode(text)}</p>"), Literal(text)) },
+            };
+        }
+
+        if (order.Template == BuiltInTemplates.HandoffAcknowledge)
+        {
+            var text = order.Locale.Split('-')[0] switch
+            {
+                "es" => "Gracias por contárnoslo. Una persona de {{ brand.name | default: 'nuestro equipo' }} le responderá aquí en breve.",
+                "fr" => "Merci de nous l'avoir dit. Une personne de {{ brand.name | default: 'notre équipe' }} vous répondra ici très vite.",
+                _ => "Thanks for telling us. A person from {{ brand.name | default: 'our team' }} will reply here shortly.",
+            };
+            return new MessageTemplates
+            {
+                Path = BuiltInTemplates.HandoffAcknowledge,
+                Sms = new Dictionary<string, string> { [order.Locale] = text },
+                Email = new Dictionary<string, EmailTemplate> { [order.Locale] = new("{{ brand.name | default: 'We' }} will get back to you", "<p>" + text + "</p>", text) },
             };
         }
 

@@ -106,6 +106,28 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     [Function("GetJourneyVersion")]
     public IResult GetJourneyVersion([HttpTrigger(Key, "get", Route = "admin/journeys/{id}/versions/{version}")] HttpRequest request) => Run("GetJourneyVersion");
 
+    // Knowledge bases: validate, drafts, versions, and trying a reply against a journey's bases.
+    [Function("ValidateKnowledge")]
+    public IResult ValidateKnowledge([HttpTrigger(Key, "post", Route = "admin/knowledge/validate")] HttpRequest request) => Run("ValidateKnowledge");
+
+    [Function("TryKnowledge")]
+    public IResult TryKnowledge([HttpTrigger(Key, "post", Route = "admin/knowledge/try")] HttpRequest request) => Run("TryKnowledge");
+
+    [Function("SaveKnowledgeDraft")]
+    public IResult SaveKnowledgeDraft([HttpTrigger(Key, "post", Route = "admin/knowledge")] HttpRequest request) => Run("SaveKnowledgeDraft");
+
+    [Function("ListKnowledge")]
+    public IResult ListKnowledge([HttpTrigger(Key, "get", Route = "admin/knowledge")] HttpRequest request) => Run("ListKnowledge");
+
+    [Function("GetKnowledge")]
+    public IResult GetKnowledge([HttpTrigger(Key, "get", Route = "admin/knowledge/{id}")] HttpRequest request) => Run("GetKnowledge");
+
+    [Function("PublishKnowledge")]
+    public IResult PublishKnowledge([HttpTrigger(Key, "post", Route = "admin/knowledge/{id}/publish")] HttpRequest request) => Run("PublishKnowledge");
+
+    [Function("GetKnowledgeVersion")]
+    public IResult GetKnowledgeVersion([HttpTrigger(Key, "get", Route = "admin/knowledge/{id}/versions/{version}")] HttpRequest request) => Run("GetKnowledgeVersion");
+
     [Function("MigrateJourneyInstances")]
     public IResult MigrateJourneyInstances([HttpTrigger(Key, "post", Route = "admin/journeys/{id}/migrate")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         Run("MigrateJourneyInstances", client);

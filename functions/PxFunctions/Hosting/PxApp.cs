@@ -5,6 +5,7 @@ using PxFunctions.Channels;
 using PxFunctions.Http;
 using PxFunctions.Intake;
 using PxFunctions.Journeys;
+using PxFunctions.Knowledge;
 using PxFunctions.Metrics;
 using PxFunctions.Storage;
 using PxFunctions.Telemetry;
@@ -128,6 +129,7 @@ public static class PxApp
         services.AddTimerFunction<HeartbeatTimer>(HeartbeatTimer.FunctionName, HeartbeatTimer.Schedule);
         services.AddPxChannels(settings.Channels);
         services.AddPxJourneys(settings.LoadExampleJourneys);
+        services.AddPxKnowledge(settings.LoadExampleJourneys);
         services.AddPxIntake(settings);
         services.AddPxPrivacy();
         services.AddSingleton<DashboardSession>();
@@ -145,6 +147,7 @@ public static class PxApp
         endpoints.MapHealthApi();
         endpoints.MapOperationsApi();
         endpoints.MapJourneysApi();
+        endpoints.MapKnowledgeApi();
         endpoints.MapHandoffApi();
         endpoints.MapAcsEventsApi();
         endpoints.MapCustomerLinksApi();

@@ -1,0 +1,62 @@
+using PxFunctions.Journeys.Durable;
+using PxFunctions.Journeys.Knowledge;
+using PxFunctions.Storage;
+
+namespace PxFunctions.Knowledge;
+
+/// <summary>Wires knowledge bases into the app: the catalog (the reply activity reads it) and the example loader.</summary>
+public static class KnowledgeRegistration
+{
+    public static IServiceCollection AddPxKnowledge(this IServiceCollection services, bool loadExamples)
+    {
+        services.AddSingleton<KnowledgeCatalog>();
+        services.AddSingleton<IKnowledgeBases>(sp => sp.GetRequiredService<KnowledgeCatalog>());
+        services.AddStorageResource(StorageResource.Table(KnowledgeCatalog.TableName));
+        if (loadExamples)
+        {
+            services.AddHostedService<ExampleKnowledgeLoader>();
+        }
+
+        return services;
+    }
+}
+
+/// <summary>
+/// Publishes the knowledge bases shipped beside the app (<c>Examples/knowledge/*.yaml</c>) once storage is ready,
+/// like the example journeys. An unchanged base is not published again.
+/// </summary>
+public sealed class ExampleKnowledgeLoader(KnowledgeCatalog catalog, StorageBootstrap bootstrap, ILogger<ExampleKnowledgeLoader> logger) : BackgroundService
+{
+    public static string Folder => Path.Combine(AppContext.BaseDirectory, "Examples", "knowledge");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await bootstrap.Ready.WaitAsync(stoppingToken);
+            var files = Directory.Exists(Folder) ? Directory.GetFiles(Folder, "*.yaml") : [];
+            foreach (var file in files.Order(StringComparer.Ordinal))
+            {
+                var document = await File.ReadAllTextAsync(file, stoppingToken);
+                var (knowledge, errors) = KnowledgeReader.Read(document);
+                if (knowledge is null)
+                {
+                    logger.LogError("Example knowledge base {File} is not valid: {Path} {Message}", Path.GetFileName(file), errors[0].Path, errors[0].Message);
+                    continue;
+                }
+
+                if (await catalog.Documents.GetDraftAsync(knowledge.Id, stoppingToken) is null)
+                {
+                    await catalog.Documents.SaveDraftAsync(knowledge.Id, knowledge.Name, document, stoppingToken);
+                }
+
+                var (version, created) = await catalog.PublishAsync(knowledge, document, stoppingToken);
+                logger.LogInformation("Example knowledge base {Id} {Action} as version {Version}", knowledge.Id, created ? "published" : "already published", version);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+}
