@@ -121,6 +121,8 @@ public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts tex
 
         if (record.TextRef is { } reference && await texts.GetAsync(instanceId, reference, cancellationToken) is { } text)
         {
+            // The reference names the reply in JourneyTexts (the profile's source of the fact); the words are kept as written.
+            payload["textRef"] = reference;
             payload["text"] = text.Text;
             payload["value"] ??= text.Text;
         }

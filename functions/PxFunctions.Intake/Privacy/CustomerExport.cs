@@ -14,8 +14,10 @@ namespace PxFunctions.Intake.Privacy;
 /// <c>customers/data_request</c> asks for): the profile and orders; each journey with its status, answers, purchase
 /// and texts (replies, agents' answers); every message (recipient, text, status); the conversations; the consent
 /// state and history of each address; the team's records (handoff tickets, answers, reorders, unrouted replies);
-/// the stored webhook bodies about them and rejected webhooks that mention them. Built when asked, from the stores
-/// themselves, so it is complete and current and no second copy of the data is left to erase.
+/// the stored webhook bodies about them and rejected webhooks that mention them; and in <c>profile</c>, beside the
+/// stored profile, what they told us (<see cref="ZeroPartyProfile"/>: answers, preferences, products) read from the
+/// same records, consent and journeys. Built when asked, from the stores themselves, so it is complete and current
+/// and no second copy of the data is left to erase.
 /// </summary>
 public sealed class CustomerExport(
     CustomerStore customers,
@@ -27,6 +29,7 @@ public sealed class CustomerExport(
     ConsentLedger consent,
     CustomerRecords records,
     WebhookInbox inbox,
+    QuietHours quietHours,
     TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
@@ -39,6 +42,8 @@ public sealed class CustomerExport(
         }
 
         var journeys = new JsonArray();
+        var rows = new List<(string Kind, string Payload, DateTimeOffset At)>();
+        var profileJourneys = new List<ProfileJourney>();
         foreach (var id in customer.InstanceIds)
         {
             var state = await instances.GetAsync(id, cancellationToken);
@@ -48,6 +53,9 @@ public sealed class CustomerExport(
                 continue;
             }
 
+            var journeyRecords = await records.ListAsync("i:" + id, cancellationToken);
+            rows.AddRange(journeyRecords);
+            profileJourneys.Add(new ProfileJourney(id, state, purchase));
             journeys.Add(new JsonObject
             {
                 ["instanceId"] = id,
@@ -58,7 +66,7 @@ public sealed class CustomerExport(
                 ["outcome"] = Parse(state?.Output),
                 ["purchase"] = purchase is null ? null : JsonNode.Parse(purchase.ToJson()),
                 ["texts"] = JsonSerializer.SerializeToNode(await texts.RecentAsync(id, int.MaxValue, cancellationToken), Json),
-                ["records"] = Records(await records.ListAsync("i:" + id, cancellationToken)),
+                ["records"] = Records(journeyRecords),
             });
         }
 
@@ -67,21 +75,27 @@ public sealed class CustomerExport(
         foreach (var partition in customer.Partitions)
         {
             sent.AddRange(await messages.ForCustomerAsync(partition, cancellationToken));
-            foreach (var node in Records(await records.ListAsync(partition, cancellationToken)))
+            var partitionRecords = await records.ListAsync(partition, cancellationToken);
+            rows.AddRange(partitionRecords);
+            foreach (var node in Records(partitionRecords))
             {
                 kept.Add(node!.DeepClone());
             }
         }
 
         var addresses = new JsonArray();
+        var consents = new List<ProfileConsent>();
         foreach (var (channel, address) in customer.Phones.Select(p => (ContactChannel.Sms, p)).Concat(customer.Emails.Select(e => (ContactChannel.Email, e))))
         {
+            var state = await consent.GetAsync(channel, address, cancellationToken);
+            var history = await consent.HistoryAsync(channel, address, cancellationToken);
+            consents.Add(new ProfileConsent(state, history));
             addresses.Add(new JsonObject
             {
                 ["channel"] = channel.ToString().ToLowerInvariant(),
                 ["address"] = address,
-                ["consent"] = JsonSerializer.SerializeToNode(await consent.GetAsync(channel, address, cancellationToken), Json),
-                ["consentHistory"] = JsonSerializer.SerializeToNode(await consent.HistoryAsync(channel, address, cancellationToken), Json),
+                ["consent"] = JsonSerializer.SerializeToNode(state, Json),
+                ["consentHistory"] = JsonSerializer.SerializeToNode(history, Json),
                 ["conversations"] = JsonSerializer.SerializeToNode(await conversations.ForAsync(channel, address, cancellationToken), Json),
             });
         }
@@ -101,11 +115,20 @@ public sealed class CustomerExport(
             rejected.Add(new JsonObject { ["topic"] = r.Topic, ["receivedAt"] = r.ReceivedAt, ["body"] = r.Body });
         }
 
+        // The stored profile (contact details, locale, zone), and beside it what the customer told us.
+        var profile = JsonSerializer.SerializeToNode(customer.Profile, Json)!.AsObject();
+        var told = JsonSerializer.SerializeToNode(ZeroPartyProfile.Build(rows, consents, customer.Profile, profileJourneys, quietHours), Json)!.AsObject();
+        foreach (var (name, value) in told.ToList())
+        {
+            told.Remove(name);
+            profile[name] = value;
+        }
+
         return new JsonObject
         {
             ["customerKey"] = customerKey,
             ["exportedAt"] = time.GetUtcNow(),
-            ["profile"] = JsonSerializer.SerializeToNode(customer.Profile, Json),
+            ["profile"] = profile,
             ["orders"] = JsonSerializer.SerializeToNode(customer.Orders, Json),
             ["journeys"] = journeys,
             ["messages"] = JsonSerializer.SerializeToNode(sent.OrderBy(m => m.CreatedAt).Select(m => new

@@ -12,6 +12,8 @@ namespace PxFunctions.Dashboard;
 /// <summary>
 /// <c>POST /api/admin/customers/find</c>: a customer's timeline found by customer id, email or phone. A POST so
 /// an address never sits in a URL (access logs, browser history); the answer names the customer by id only in keys.
+/// <c>profile</c> is what they told us (<see cref="ZeroPartyProfile"/>), built from the same reads plus the
+/// customer's stored profile and each journey's purchase.
 /// </summary>
 public static class CustomerTimelineApi
 {
@@ -30,7 +32,8 @@ public static class CustomerTimelineApi
         IReadOnlyList<MessageRecord> Messages,
         IReadOnlyList<RecordView> Records,
         IReadOnlyList<ConsentView> Consent,
-        IReadOnlyList<JourneyView> Journeys);
+        IReadOnlyList<JourneyView> Journeys,
+        ZeroPartyProfile Profile);
 
     public static IEndpointRouteBuilder MapCustomerTimelineApi(this IEndpointRouteBuilder endpoints)
     {
@@ -38,7 +41,8 @@ public static class CustomerTimelineApi
         return endpoints;
     }
 
-    private static async Task<IResult> FindAsync(FindRequest? request, MessageLog log, CustomerStore customers, CustomerRecords records, ConsentLedger consent, IJourneyInstances instances, CancellationToken ct)
+    private static async Task<IResult> FindAsync(
+        FindRequest? request, MessageLog log, CustomerStore customers, CustomerRecords records, ConsentLedger consent, IJourneyInstances instances, IJourneyContexts contexts, QuietHours quietHours, CancellationToken ct)
     {
         var query = request?.Query?.Trim();
         if (string.IsNullOrEmpty(query))
@@ -72,10 +76,10 @@ public static class CustomerTimelineApi
             return Problems.Status(StatusCodes.Status404NotFound, "No such customer.", "No message went to this customer id, email or phone.", "query");
         }
 
-        var recordViews = new List<RecordView>();
+        var rows = new List<(string Kind, string Payload, DateTimeOffset At)>();
         foreach (var partition in addresses.Select(a => "a:" + a).Prepend(key).Distinct(StringComparer.Ordinal))
         {
-            recordViews.AddRange((await records.ListAsync(partition, ct)).Select(r => new RecordView(r.Kind, TryParse(r.Payload), r.At)));
+            rows.AddRange(await records.ListAsync(partition, ct));
         }
 
         var consentViews = new List<ConsentView>();
@@ -85,14 +89,28 @@ public static class CustomerTimelineApi
             consentViews.Add(new ConsentView(channel == ContactChannel.Sms ? "sms" : "email", to, await consent.GetAsync(channel, to, ct), await consent.HistoryAsync(channel, to, ct)));
         }
 
+        // The journeys that wrote to the customer, and those that kept a record about them (a fact) without a message.
+        var recordViews = rows.Select(r => new RecordView(r.Kind, TryParse(r.Payload), r.At)).ToList();
+        var factInstances = recordViews.Select(r => r.Payload is JsonObject p && p["instanceId"] is JsonValue v && v.TryGetValue<string>(out var id) ? id : null);
         var journeyViews = new List<JourneyView>();
-        foreach (var instanceId in messages.Select(m => m.InstanceId).Where(i => !string.IsNullOrEmpty(i)).Distinct(StringComparer.Ordinal))
+        var profileJourneys = new List<ProfileJourney>();
+        foreach (var instanceId in messages.Select(m => m.InstanceId).Concat(factInstances).Where(i => !string.IsNullOrEmpty(i)).Distinct(StringComparer.Ordinal))
         {
-            if (await instances.GetAsync(instanceId, ct) is { } state)
+            var state = await instances.GetAsync(instanceId!, ct);
+            if (state is not null)
             {
                 journeyViews.Add(new JourneyView(state.InstanceId, state.Status.ToString(), state.CustomStatus is null ? null : TryParse(state.CustomStatus), state.CreatedTime, state.LastUpdatedTime));
             }
+
+            profileJourneys.Add(new ProfileJourney(instanceId!, state, await contexts.GetAsync(instanceId!, ct)));
         }
+
+        var profile = ZeroPartyProfile.Build(
+            rows,
+            consentViews.Select(c => new ProfileConsent(c.State, c.History)),
+            key.StartsWith("c:", StringComparison.Ordinal) && IsTableKey(key[2..]) ? await customers.GetAsync(key[2..], ct) : null,
+            profileJourneys,
+            quietHours);
 
         return Results.Ok(new Timeline(
             key,
@@ -101,8 +119,12 @@ public static class CustomerTimelineApi
             messages.OrderByDescending(m => m.CreatedAt).ToList(),
             recordViews.OrderBy(r => r.At).ToList(),
             consentViews,
-            journeyViews));
+            journeyViews,
+            profile));
     }
+
+    /// <summary>Whether a customer key typed into the find can be a table key (a point read would be refused otherwise).</summary>
+    private static bool IsTableKey(string key) => key.Length is > 0 and <= 512 && CustomerStore.Safe(key) == key;
 
     private static JsonNode? TryParse(string text)
     {

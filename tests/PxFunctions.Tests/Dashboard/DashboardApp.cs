@@ -82,7 +82,8 @@ internal static class DashboardApp
             new CustomerProfile(customerId, "shop.example", customerId, name, null, email, phone, "en", Samples.DaytimeZone(), "US", null),
             new StoreOrder { Source = "orders", Shop = "shop.example", OrderId = id, Customer = new StoreCustomer(customerId, name, null, email, phone, "en") },
             CancellationToken.None);
-        var input = new JourneyInput(JourneyId, 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), [], [], []);
+        var product = new System.Text.Json.Nodes.JsonObject { ["title"] = "Glow Serum", ["sku"] = "SKU-1" };
+        var input = new JourneyInput(JourneyId, 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), product, [], []);
         await Infrastructure.Journeys.StartAsync(host.Services, id, input);
         return customerId;
     }

@@ -105,10 +105,25 @@ public sealed class DashboardTests(StorageFixture storage)
         await Assertions.Expect(page.Locator("#outbox-table")).ToContainTextAsync("Thanks for the 5, Ann!");
         await DashboardApp.ScreenshotAsync(page, "operations");
 
-        // Customers: Ann by phone (posted, never in the URL): messages, her reply, consent, the finished journey.
+        // Customers: Ann by phone (posted, never in the URL): what she told us, then messages, her reply, consent, the finished journey.
         await page.ClickAsync("nav a[data-page=customers]");
         await page.FillAsync("input[name=query]", Ann);
         await page.ClickAsync("#find-customer button[type=submit]");
+        var told = page.Locator("#customer-profile");
+        await Assertions.Expect(told.Locator("h2")).ToHaveTextAsync("What they told us");
+        var score = page.Locator("#profile-answers tbody tr", new PageLocatorOptions { HasText = "Score" });
+        await Assertions.Expect(score.Locator("td").Nth(1)).ToHaveTextAsync("5");
+        await Assertions.Expect(score).ToContainTextAsync("check-in / rate");
+        await Assertions.Expect(score).ToContainTextAsync("reply “5”");
+        await Assertions.Expect(page.Locator("#profile-preferences")).ToContainTextAsync("SMS +1415•••0141");
+        await Assertions.Expect(page.Locator("#profile-preferences")).ToContainTextAsync("service only");
+        await Assertions.Expect(page.Locator("#profile-preferences")).ToContainTextAsync("consent ledger (checkout)");
+        await Assertions.Expect(page.Locator("#profile-preferences")).ToContainTextAsync("Locale");
+        await Assertions.Expect(page.Locator("#profile-products")).ToContainTextAsync("Glow Serum SKU-1");
+        await Assertions.Expect(page.Locator("#profile-products")).ToContainTextAsync("Usage");
+        await Assertions.Expect(page.Locator("#profile-products")).ToContainTextAsync("Score: 5");
+        Assert.DoesNotContain("4155550141", await told.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.True(await told.EvaluateAsync<bool>("e => e.compareDocumentPosition(document.getElementById('customer-answers')) === Node.DOCUMENT_POSITION_FOLLOWING"));
         await Assertions.Expect(page.Locator("#customer-messages")).ToContainTextAsync("Thanks for the 5, Ann!");
         await Assertions.Expect(page.Locator("#customer-messages")).ToContainTextAsync("How is it, Ann? Reply 1-5");
         await Assertions.Expect(page.Locator("#customer-answers td").Last).ToHaveTextAsync("5");

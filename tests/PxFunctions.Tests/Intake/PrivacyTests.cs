@@ -50,6 +50,24 @@ public sealed class PrivacyTests(StorageFixture storage)
           - { id: done, type: end, outcome: done }
         """;
 
+    /// <summary>A coffee-machine journey in short: a rating and the warranty question, then a record step.</summary>
+    private const string EspressoJourney = """
+        id: espresso-profile
+        name: Espresso profile
+        trigger: { event: paid, skus: [BARISTA-PRO] }
+        locales: [en]
+        channels: [sms]
+        stages: [Unboxing, Care & Maintenance]
+        steps:
+          - { id: rate, type: ask, stage: Unboxing, class: service, expect: rating, record: rating, timeout: P1D,
+              message: { sms: { en: "How do you like your {{ product.title }}? Reply 1-5" } } }
+          - { id: warranty, type: ask, class: service, expect: yesno, record: warranty_opt_in, timeout: P1D, on: { "yes": registered, "no": care }, noReply: care,
+              message: { sms: { en: "Register your warranty with order {{ order.name }}? Reply YES or NO." } } }
+          - { id: registered, type: record, fact: warranty_order, value: "{{ order.name }}" }
+          - { id: care, type: setStage, stage: Care & Maintenance }
+          - { id: done, type: end, outcome: registered }
+        """;
+
     /// <summary>A customer no other test has: a number in a zone where it is daytime now (quiet hours hold texts at night).</summary>
     private sealed record Customer(string Id, string Phone, string Email, string FirstName, string LastName)
     {
@@ -160,11 +178,11 @@ public sealed class PrivacyTests(StorageFixture storage)
         return ChannelHarness.StartAsync(storage, DateTimeOffset.UtcNow, dispatcher: true, settings: settings);
     }
 
-    private static async Task PublishAsync(ChannelHarness h)
+    private static async Task PublishAsync(ChannelHarness h, string journey = Journey)
     {
-        var (definition, errors) = JourneyValidator.Validate(Journey);
+        var (definition, errors) = JourneyValidator.Validate(journey);
         Assert.True(definition is not null, string.Join("; ", errors.Select(e => e.Path + " " + e.Message)));
-        await h.Host.Services.GetRequiredService<JourneyCatalog>().PublishAsync(definition!, Journey, None);
+        await h.Host.Services.GetRequiredService<JourneyCatalog>().PublishAsync(definition!, journey, None);
     }
 
     private static IJourneyInstances Instances(ChannelHarness h) => h.Host.Services.GetRequiredService<IJourneyInstances>();
@@ -362,6 +380,72 @@ public sealed class PrivacyTests(StorageFixture storage)
             Assert.Equal(HttpStatusCode.BadRequest, problem.StatusCode);
             Assert.Equal("application/problem+json", problem.Content.Headers.ContentType?.MediaType);
             Assert.Equal("id", (await problem.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("field").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Profile_AfterTwoAnsweredQuestions_FindAndExportShowTheAnswersWithTheirJourney()
+    {
+        await using var h = await StartAsync(storage);
+        await PublishAsync(h, EspressoJourney);
+        var c = Customer.New();
+        var orderId = RandomNumberGenerator.GetInt32(100_000_000, int.MaxValue).ToString(CultureInfo.InvariantCulture);
+        using (var created = await ShopifyAsync(h.Host, "orders/create", Order(c, orderId, o =>
+        {
+            o["line_items"]![0]!["sku"] = "BARISTA-PRO";
+            o["line_items"]![0]!["title"] = "Barista Pro";
+            return o;
+        })))
+        {
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        }
+
+        var id = IntakeProcessor.InstanceIdOf(Shop, orderId, "487817672276298554");
+        await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == c.Phone && s.Message == "How do you like your Barista Pro? Reply 1-5"), "the rating question", 90_000);
+        Assert.Equal(HttpStatusCode.OK, await SmsFromAsync(h.Host, c, "5 Stars!"));
+        await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == c.Phone && s.Message.StartsWith("Register your warranty", StringComparison.Ordinal)), "the warranty question", 90_000);
+        Assert.Equal(HttpStatusCode.OK, await SmsFromAsync(h.Host, c, "Yes please, register it!"));
+        await Eventually.TrueAsync(async () => await Instances(h).GetAsync(id, None) is { Status: InstanceStatus.Completed }, "the journey to end", 90_000);
+
+        // The customer page's find (by phone), then the export: the same answers, from the replies, with the journey.
+        JsonNode found;
+        using (var response = await AdminAsync(h.Host, HttpMethod.Post, "/api/admin/customers/find", new JsonObject { ["query"] = c.Phone }.ToJsonString()))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            found = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        }
+
+        using var exported = await AdminAsync(h.Host, HttpMethod.Get, CustomerPath(c, "export"));
+        Assert.Equal(HttpStatusCode.OK, exported.StatusCode);
+        var export = JsonNode.Parse(await exported.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal(c.FirstName, (string?)export["profile"]!["firstName"]); // the stored profile stays beside what they told us
+        Assert.Contains(export["records"]!.AsArray(), r => (string?)r!["kind"] == "fact"); // and the raw records stay
+
+        foreach (var (where, profile) in new[] { ("find", found["profile"]!), ("export", export["profile"]!) })
+        {
+            var answers = profile["answers"]!.AsArray().ToDictionary(a => (string)a!["fact"]!, a => a!);
+            Assert.True(answers.Keys.Order().SequenceEqual(["rating", "warranty_opt_in", "warranty_order"]), where + ": " + string.Join(", ", answers.Keys));
+            Assert.Equal(("5", "espresso-profile", id, "rate"), ((string?)answers["rating"]["value"], (string?)answers["rating"]["journeyId"], (string?)answers["rating"]["instanceId"], (string?)answers["rating"]["step"]));
+            Assert.Equal(("reply", "5 Stars!"), ((string?)answers["rating"]["source"]!["kind"], (string?)answers["rating"]["source"]!["text"]));
+            Assert.StartsWith("reply", (string?)answers["rating"]["source"]!["reference"], StringComparison.Ordinal);
+            Assert.Equal(("yes", "warranty", "Yes please, register it!"), ((string?)answers["warranty_opt_in"]["value"], (string?)answers["warranty_opt_in"]["step"], (string?)answers["warranty_opt_in"]["source"]!["text"]));
+            Assert.Equal(("#1001", "journey record"), ((string?)answers["warranty_order"]["value"], (string?)answers["warranty_order"]["source"]!["kind"]));
+            Assert.Empty(answers["rating"]["history"]!.AsArray());
+
+            var product = Assert.Single(profile["products"]!.AsArray())!;
+            Assert.Equal(("Barista Pro", "BARISTA-PRO", "espresso-profile", "Care & Maintenance", "Completed"),
+                ((string?)product["title"], (string?)product["sku"], (string?)product["journeyId"], (string?)product["stage"], (string?)product["status"]));
+            Assert.Equal(3, product["facts"]!.AsArray().Count);
+
+            var preferences = profile["preferences"]!;
+            var sms = preferences["channels"]!.AsArray().Single(x => (string?)x!["channel"] == "sms")!;
+            Assert.True((bool)sms["service"]!);
+            Assert.Equal("shopify checkout", (string?)sms["source"]!["reference"]);
+            Assert.Equal(("US-NY", "customer profile"), ((string?)preferences["quietHours"]!["region"], (string?)preferences["timeZone"]!["source"]!["kind"]));
+            // What they told us names no address in full (the export's stored profile beside it does, as it must).
+            var told = new JsonObject { ["answers"] = profile["answers"]!.DeepClone(), ["preferences"] = preferences.DeepClone(), ["products"] = profile["products"]!.DeepClone() }.ToJsonString();
+            Assert.DoesNotContain(c.Phone, told, StringComparison.Ordinal);
+            Assert.DoesNotContain(c.Email, told, StringComparison.OrdinalIgnoreCase);
         }
     }
 

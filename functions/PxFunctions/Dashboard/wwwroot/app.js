@@ -280,6 +280,7 @@
     const payloadText = p => typeof p === "string" ? p : p && (p.text || p.value || p.answer) ? String(p.text ?? p.value ?? p.answer) : JSON.stringify(p);
     return h("div", {},
       h("div", { class: "card" }, h("h2", {}, "Customer ", h("code", { id: "customer-key" }, t.customer)), actions, note),
+      told(t.profile),
       h("h2", {}, "Journeys"), table([
         { title: "Instance", render: j => h("code", {}, j.instanceId) },
         { title: "Status", render: j => status(j.status) },
@@ -304,6 +305,43 @@
         { title: "Now", render: c => [c.state.service ? "service" : null, c.state.marketing ? "marketing" : null, c.state.optedOut ? "opted out" : null, c.state.suppressed ? "suppressed" : null].filter(Boolean).join(", ") || "none" },
         { title: "History", render: c => h("ul", {}, c.history.map(x => h("li", {}, `${fmtTime(x.at)} ${x.action} (${x.source ?? ""})`))) },
       ], t.consent, "No consent recorded.", { id: "customer-consent" }));
+  }
+
+  /** What the customer told us (the find's profile): answers, preferences and products, each with where it came from. */
+  function told(p) {
+    if (!p) return null;
+    // A reply shows the customer's words as written (its text reference on hover); other sources their kind and detail.
+    const source = src => !src ? "" : h("span", { class: "source", title: src.kind === "reply" ? src.reference || "" : null },
+      src.kind, src.kind !== "reply" && src.reference ? ` (${src.reference})` : "", src.text ? ` “${src.text}”` : "");
+    const earlier = a => a.history.length ? h("ul", {}, a.history.map(v => h("li", {}, `${v.value ?? ""} (${fmtTime(v.at)})`))) : "";
+    const answers = table([
+      { title: "Fact", render: a => humanize(a.fact) },
+      { title: "Answer", render: a => h("strong", {}, a.value ?? "") },
+      { title: "When", render: a => fmtTime(a.at) },
+      { title: "Journey / step", render: a => `${a.journeyId ?? ""} / ${a.step ?? ""}` },
+      { title: "Source", render: a => source(a.source) },
+      { title: "Earlier", render: earlier },
+    ], p.answers, "No answers yet.", { id: "profile-answers" });
+    const pr = p.preferences;
+    const setting = (name, x) => x ? { name, value: x.value, source: x.source } : null;
+    const hours = pr.quietHours;
+    const preferences = table([
+      { title: "Preference", key: "name" }, { title: "Value", key: "value" }, { title: "Source", render: r => source(r.source) },
+    ], [
+      ...pr.channels.map(c => ({ name: `${c.channel.toUpperCase()} ${c.address}`, value: c.state + (c.since ? " since " + fmtTime(c.since) : ""), source: c.source })),
+      { name: "Marketing", value: pr.marketing },
+      setting("Locale", pr.locale), setting("Time zone", pr.timeZone), setting("Country", pr.country),
+      hours ? { name: "Texts between", value: `${hours.from}–${hours.to} their time` + (hours.region ? ` (${hours.region} rules)` : ""), source: hours.source } : null,
+    ].filter(Boolean), "No preferences known.", { id: "profile-preferences" });
+    const products = table([
+      { title: "Product", render: x => [x.title || "(no title)", x.sku ? h("code", {}, " " + x.sku) : ""] },
+      { title: "Journey", render: x => x.journeyId ?? "" },
+      { title: "Stage reached", render: x => x.stage ?? "" },
+      { title: "Status", render: x => status(x.status) },
+      { title: "What it recorded", render: x => x.facts.length ? h("ul", {}, x.facts.map(f => h("li", {}, `${humanize(f.fact)}: `, h("strong", {}, f.value ?? ""), " ", source(f.source)))) : "" },
+    ], p.products, "No products.", { id: "profile-products" });
+    return h("div", { class: "card", id: "customer-profile" }, h("h2", {}, "What they told us"),
+      h("h3", {}, "Answers"), answers, h("h3", {}, "Preferences"), preferences, h("h3", {}, "Products"), products);
   }
 
   // ---- Operations --------------------------------------------------------------------------------------------
