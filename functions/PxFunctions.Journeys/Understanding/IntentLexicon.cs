@@ -27,6 +27,9 @@ internal static class IntentLexicon
         "servicio al cliente", "llamame", "llamenme", "me llamen", "me llame", "alguien me", "un encargado", "un supervisor", "contactenme",
         "parler a", "parler avec", "une personne", "un humain", "un conseiller", "une conseillere", "un agent", "service client",
         "appelez moi", "rappelez moi", "me rappeler", "m appeler", "un responsable", "contactez moi", "me contacter", "quelqu un de chez", "un vrai",
+        "phone number", "number to call", "call you", "talk to the", "speak to the", "talk to your", "speak to your", "human", "a rep",
+        "pueda llamar", "puedo llamar", "puede llamar", "llamar a alguien", "me llame alguien", "numero de telefono", "algun telefono", "humano", "hablar con alguien",
+        "qu on m appelle", "on m appelle", "m appelle", "numero de telephone", "appeler quelqu un", "parler a quelqu un", "humain", "conseiller", "conseillere",
     }.Select(p => " " + p + " ").ToArray();
 
     public static readonly Sign[] Complaint =
@@ -44,7 +47,10 @@ internal static class IntentLexicon
             "inadmissible", "inacceptable", "scandaleux", "scandale", "decu", "decue", "decevant", "decevante", "furieux", "furieuse", "enerve", "enervee",
             "arnaque", "escroquerie", "honte", "en ai marre", "marre", "je veux etre rembourse", "je veux un remboursement", "remboursez moi",
             "mon argent", "plus jamais", "mauvaise qualite", "une etoile", "mauvais avis", "avocat", "troisieme fois", "toujours rien", "toujours pas recu",
-            "personne ne repond", "pitoyable", "catastrophe", "plainte", "reclamation", "mecontent", "mecontente", "inadmissible", "pire", "nul", "nulle"),
+            "personne ne repond", "pitoyable", "catastrophe", "plainte", "reclamation", "mecontent", "mecontente", "inadmissible", "pire", "nul", "nulle",
+            "disgraceful", "unbelievable", "still charged", "never responded", "no one has replied", "no one replied", "nobody replied", "bad experience",
+            "resena negativa", "mala experiencia", "fatal", "peor", "nada funciona", "nadie me", "todavia nada", "ni una respuesta",
+            "c est du vol", "c du vol", "du vol", "aucune reponse", "mauvaise experience", "n importe quoi", "se moque"),
         .. Signs(1, "refund", "reembolso", "remboursement", "rembourser", "useless", "inutil", "inutile", "again", "otra vez", "encore une fois",
             "peor", "cancel my", "cancelar todo", "annuler", "frustrated", "frustrating", "frustrada", "frustrado", "frustrant", "annoyed", "annoying", "upset"),
     ];
@@ -68,7 +74,12 @@ internal static class IntentLexicon
             "goutte", "collant", "collante", "gras", "grasse", "rouge", "rougeur", "rougeurs", "irritation", "demange", "brule", "boutons", "erreur", "clignote",
             "bruit", "amer", "acide", "abime", "abimee", "endommage", "endommagee", "manque", "manquant", "pas recu", "pas arrive", "jamais arrive",
             "jamais recu", "probleme", "souci", "panne", "defaut", "defectueux", "mal au", "mal de", "nausee", "nausees", "debite deux fois",
-            "preleve deux fois", "refuse", "refusee", "bloque", "bloquee", "tiraille", "seche", "tache", "ballonnements", "en retard", "pas le bon"),
+            "preleve deux fois", "refuse", "refusee", "bloque", "bloquee", "tiraille", "seche", "tache", "ballonnements", "en retard", "pas le bon",
+            "no longer", "anymore", "can not get", "keeps", "lukewarm", "clumps", "lumps", "lumpy", "gone hard", "turned", "darker", "gassy", "hives",
+            "vomit", "vomiting", "threw up", "dizzy", "swollen", "tingling", "spluttering", "barely", "nothing comes out", "comes out",
+            "ya no", "tibio", "grumos", "oscuro", "amarillo", "gases", "tripa", "barriga", "sarpullido", "granitos", "urticaria", "vomite", "mareo",
+            "hinchazon", "no sale", "sale poco", "se queda", "n arrive pas", "impossible", "plus rien", "tiede", "grumeaux", "fonce", "jaune", "ventre",
+            "vomi", "vertige", "gonfle", "gonflee", "coule", "reste", "ne sort", "sort plus"),
         .. Signs(1, "cold", "hot", "frio", "froid", "help", "ayuda", "aide", "why is", "por que", "pourquoi", "normal"),
     ];
 
@@ -79,7 +90,10 @@ internal static class IntentLexicon
             "encanta", "encanto", "genial", "increible", "perfecto", "perfecta", "excelente", "maravilla", "maravilloso", "fantastico", "muy bueno",
             "muy buena", "lo mejor", "delicioso", "buenisimo", "buenisima", "feliz", "contenta", "contento",
             "adore", "adoro", "genial", "parfait", "parfaite", "merveilleux", "merveilleuse", "trop bien", "ravi", "ravie", "delicieux", "au top",
-            "le meilleur", "la meilleure", "super content", "super contente", "magnifique", "incroyable", "top"),
+            "le meilleur", "la meilleure", "super content", "super contente", "magnifique", "incroyable", "top", "that good", "trop bon", "trop bonne",
+            "que maravilla", "me tiene enamorada", "enamorada", "enamorado", "recommend", "recomiendo", "recommande", "game changer", "life saver",
+            "lifesaver", "so happy", "gorgeous", "stunning", "chef s kiss", "nailed it", "fab", "fabulous", "wow", "yay", "me chifla", "me flipa",
+            "una pasada", "chulisimo", "chouette", "nickel", "au poil", "bravo", "felicitations", "un regal", "je recommande", "lo recomiendo"),
         .. Signs(1, "great", "good", "nice", "happy", "pleased", "bueno", "buena", "bien", "super", "bon", "bonne", "content", "contente", "thank you so much",
             "thanks so much", "muchas gracias", "merci beaucoup", "mil gracias"),
     ];
@@ -90,7 +104,7 @@ internal static class IntentLexicon
         "how", "what", "when", "where", "which", "why", "can i", "can you", "could i", "could you", "do i", "do you", "does it", "does this",
         "is it", "is there", "is this", "are there", "are they", "should i", "will it", "will i", "would it", "any tips", "any way", "hi how", "hey how",
         "hi can", "hi what", "hello how", "how long", "how much", "how often", "is it ok", "is it safe", "wondering",
-        "como", "que", "cuando", "donde", "cual", "cuanto", "cuantos", "cuantas", "puedo", "se puede", "debo", "hay que", "es normal", "tienen",
+        "como", "que hago", "que puedo", "que significa", "que pasa", "cuando", "donde", "cual", "cuanto", "cuantos", "cuantas", "puedo", "se puede", "debo", "hay que", "es normal", "tienen",
         "quisiera saber", "hola como", "hola cuando", "hola puedo", "hola que", "me pueden", "pueden",
         "comment", "quand", "ou", "quel", "quelle", "quels", "quelles", "combien", "est ce", "puis je", "peut on", "dois je", "faut il",
         "avez vous", "est il", "c est normal", "je voudrais savoir", "bonjour comment", "bonjour est ce", "bonjour quand", "pouvez vous", "y a t il",
@@ -103,6 +117,14 @@ internal static class IntentLexicon
         "can i use", "can i take", "do you ship", "i was wondering", "wondering if", "not sure how", "any advice",
         "como puedo", "como se", "cuando llega", "donde esta", "es normal", "se puede", "puedo usar", "puedo tomar", "cada cuanto", "cuanto tiempo",
         "comment faire", "comment on", "est ce que", "quand est ce", "c est normal", "puis je", "combien de temps", "a quelle", "je me demandais",
+    }.Select(q => " " + q + " ").ToArray();
+
+    /// <summary>Not about the product: who is writing, a wrong number, not understanding the message (padded).</summary>
+    public static readonly string[] Chatter = new[]
+    {
+        "who is this", "who s this", "whos this", "who are you", "wrong number", "i do not understand", "what is this about", "stop texting",
+        "quien eres", "quien es", "quien sois", "numero equivocado", "no entiendo", "de que se trata",
+        "qui est ce", "qui etes vous", "c est qui", "mauvais numero", "je ne comprends pas", "ok ca marche", "ca marche merci", "ca marche",
     }.Select(q => " " + q + " ").ToArray();
 
     public static readonly string[] Yes =

@@ -64,7 +64,10 @@ public sealed record Understanding(
 public static class ReplyUnderstanding
 {
     /// <summary>The confidence a knowledge answer needs to be sent (a wrong answer is worse than a handoff).</summary>
-    public const double Threshold = 0.5;
+    public const double Threshold = 0.45;
+
+    /// <summary>A message with no sign of its intent that matches an entry this well is about the product.</summary>
+    private const double SaysSomethingAbove = 0.25;
 
     /// <summary>Below this sentiment a problem goes to a person even when an entry answers it.</summary>
     public const double AngryBelow = -0.6;
@@ -86,6 +89,7 @@ public static class ReplyUnderstanding
         praise = Math.Max(0, praise - (2 * negated));
         var question = folded.Contains('?', StringComparison.Ordinal) || IntentLexicon.QuestionStarts.Any(q => padded.StartsWith(q, StringComparison.Ordinal))
             || IntentLexicon.QuestionAnywhere.Any(q => padded.Contains(q, StringComparison.Ordinal));
+        var chatter = IntentLexicon.Chatter.Any(c => padded.Contains(c, StringComparison.Ordinal)) || words.Length == 0;
         var shouting = words.Length >= 3 && text.Count(char.IsUpper) > 0.6 * text.Count(char.IsLetter) && text.Count(char.IsLetter) > 10;
         var exclaimed = text.Contains("!!", StringComparison.Ordinal);
 
@@ -95,7 +99,8 @@ public static class ReplyUnderstanding
         var answer = pending is null ? null : StepAnswer(pending, text, folded, words);
         var matches = index is { IsEmpty: false } ? index.Rank(folded) : [];
         var match = matches.FirstOrDefault();
-        var faq = definition?.Replies.Faq.FirstOrDefault(f => f.Match.Any(m => padded.Contains(" " + TextTerms.Fold(m) + " ", StringComparison.Ordinal)))?.Reply.Path;
+        // The journey's own keyword FAQ answers only where no knowledge base serves it (the bases supersede it).
+        var faq = matches.Count > 0 || index is { IsEmpty: false } ? null : definition?.Replies.Faq.FirstOrDefault(f => f.Match.Any(m => padded.Contains(" " + TextTerms.Fold(m) + " ", StringComparison.Ordinal)))?.Reply.Path;
         var confident = match is { Confidence: >= Threshold };
 
         string intent;
@@ -111,7 +116,11 @@ public static class ReplyUnderstanding
         {
             intent = ReplyIntents.Answer;
         }
-        else if (problem > 0 && problem >= praise)
+        else if (chatter && problem == 0)
+        {
+            intent = ReplyIntents.Other;
+        }
+        else if (problem > 0 && problem >= praise && !(question && problem <= 2 && AsksFirst(padded)))
         {
             intent = ReplyIntents.Problem;
         }
@@ -127,9 +136,11 @@ public static class ReplyUnderstanding
         {
             intent = ReplyIntents.Answer;
         }
-        else if (confident || faq is not null)
+        else if (confident || faq is not null || match is { Confidence: >= SaysSomethingAbove })
         {
-            intent = ReplyIntents.Question;
+            // No sign of what it is, but it is about something the knowledge base knows: a statement about the
+            // product is most often a problem.
+            intent = ReplyIntents.Problem;
         }
         else
         {
@@ -152,6 +163,10 @@ public static class ReplyUnderstanding
 
         return new Understanding(intent, sentiment, language, answer, match, faq, decision, reason);
     }
+
+    /// <summary>Whether the message opens as a question ("how", "is it normal", "¿por qué") rather than reporting first.</summary>
+    private static bool AsksFirst(string padded) =>
+        IntentLexicon.QuestionStarts.Any(q => padded.StartsWith(q, StringComparison.Ordinal)) || padded.StartsWith(" ? ", StringComparison.Ordinal);
 
     /// <summary>Whether a recognised answer is what the message is: a number or yes/no always; a word match only in a short message.</summary>
     private static bool Answers(Answer answer, string[] words, bool question, int problem, AskStep pending)

@@ -41,7 +41,7 @@ public static partial class TextTerms
         }
 
         var stretched = Stretched().Replace(builder.ToString(), "$1");
-        return string.Join(' ', stretched.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return string.Join(' ', stretched.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => Contractions.GetValueOrDefault(w, w)));
     }
 
     /// <summary>
@@ -68,6 +68,13 @@ public static partial class TextTerms
 
         return table;
     }
+
+    /// <summary>English contractions typed without their apostrophe.</summary>
+    private static readonly Dictionary<string, string> Contractions = new(StringComparer.Ordinal)
+    {
+        ["doesnt"] = "does not", ["dont"] = "do not", ["cant"] = "can not", ["wont"] = "wo not", ["isnt"] = "is not", ["didnt"] = "did not",
+        ["hasnt"] = "has not", ["havent"] = "have not", ["wasnt"] = "was not", ["arent"] = "are not", ["aint"] = "is not", ["couldnt"] = "could not",
+    };
 
     /// <summary>The folded words, question marks dropped.</summary>
     public static string[] Words(string folded) =>
