@@ -96,7 +96,7 @@ public sealed class SendJourneyMessageActivity(IJourneyVersions journeys, IJourn
 /// Reads a stored reply against the journey's current step and its knowledge bases (<see cref="ReplyUnderstanding"/>):
 /// the reading (intent, decision, the entry to send) enters the history, never the text.
 /// </summary>
-public sealed class ReadJourneyReplyActivity(IJourneyVersions journeys, IReplyStore texts, IJourneyContexts contexts, IKnowledgeBases knowledge)
+public sealed class ReadJourneyReplyActivity(IJourneyVersions journeys, IReplyStore texts, IJourneyContexts contexts, IKnowledgeBases knowledge, IReplyModel model)
     : TaskActivity<ReadReplyRequest, ReplyReading>
 {
     public override async Task<ReplyReading> RunAsync(TaskActivityContext context, ReadReplyRequest input)
@@ -111,7 +111,56 @@ public sealed class ReadJourneyReplyActivity(IJourneyVersions journeys, IReplySt
 
         var locale = (string?)(await contexts.GetAsync(input.InstanceId, CancellationToken.None))?.Customer["locale"];
         var index = await knowledge.IndexForAsync(input.JourneyId, CancellationToken.None);
-        return Read(published.Definition, input.Step, input.ConfirmingHandoff, text.Text, locale, index);
+        var reading = Read(published.Definition, input.Step, input.ConfirmingHandoff, text.Text, locale, index);
+        return await ConsultAsync(model, reading, text.Text, locale, index, CancellationToken.None);
+    }
+
+    /// <summary>Candidates the optional model may choose among: the best few entries by rank.</summary>
+    public const int ModelCandidates = 5;
+
+    /// <summary>
+    /// Where the ranking found no entry sure enough for a question or a problem (not a complaint, an upset customer or
+    /// an entry marked for a person), the optional model may pick one of the ranked candidates; the answer sent is that
+    /// entry's own. A model that fails, picks nothing or names something that is not a candidate changes nothing.
+    /// </summary>
+    public static async Task<ReplyReading> ConsultAsync(IReplyModel model, ReplyReading reading, string text, string? locale, KnowledgeIndex index, CancellationToken cancellationToken)
+    {
+        if (reading.Decision != ReplyDecisions.Handoff || reading.Reason?.StartsWith(ReplyUnderstanding.UnsureReason, StringComparison.Ordinal) != true || model is NoReplyModel)
+        {
+            return reading;
+        }
+
+        var ranked = index.Rank(TextTerms.Fold(text), ModelCandidates);
+        if (ranked.Count == 0)
+        {
+            return reading;
+        }
+
+        var language = ReplyUnderstanding.Language(TextTerms.Words(TextTerms.Fold(text)), locale);
+        var candidates = ranked.Select(m => index.Entry(m) is { } e
+                ? new ModelCandidate(e.Id, e.Topic, e.Handoff, e.Questions.TryGetValue(language, out var q) ? q : e.Questions.Values.First())
+                : null)
+            .OfType<ModelCandidate>()
+            .ToList();
+        string? picked;
+        try
+        {
+            picked = await model.PickAsync(text, language, candidates, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return reading with { Reason = reading.Reason + "; the model failed" };
+        }
+
+        if (ranked.FirstOrDefault(m => m.EntryId == picked) is not { } match)
+        {
+            return reading;
+        }
+
+        var answerLocale = AnswerLocale(index, match, language, locale);
+        return match.Handoff
+            ? reading with { Knowledge = match.TemplatePath, Locale = answerLocale, Reason = "needs a person: " + match.EntryId + " (model)" }
+            : reading with { Decision = ReplyDecisions.Knowledge, Knowledge = match.TemplatePath, Locale = answerLocale, Reason = null, Confidence = Math.Round(match.Confidence, 3) };
     }
 
     /// <summary>The reading of a reply (pure): the keyword reading of the journey, decided by the reply understanding.</summary>

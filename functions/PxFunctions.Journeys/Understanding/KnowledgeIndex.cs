@@ -225,3 +225,23 @@ public sealed class KnowledgeIndex
         return text.Trim();
     }
 }
+
+/// <summary>An entry offered to the optional model: its id, topic and how customers ask it (never its answer).</summary>
+public sealed record ModelCandidate(string EntryId, string Topic, bool Handoff, IReadOnlyList<string> Questions);
+
+/// <summary>
+/// An optional language model that may pick which of the ranked knowledge entries answers a message the ranking was
+/// not sure of. It only chooses among the candidates it is given (anything else is ignored) and never writes what
+/// the customer receives: the answer is always the entry's own text. Without one, everything works the same.
+/// </summary>
+public interface IReplyModel
+{
+    /// <summary>The id of the candidate that fully answers the message, or null (none does, or no model).</summary>
+    Task<string?> PickAsync(string text, string language, IReadOnlyList<ModelCandidate> candidates, CancellationToken cancellationToken);
+}
+
+/// <summary>No model: the deterministic reading decides alone.</summary>
+public sealed class NoReplyModel : IReplyModel
+{
+    public Task<string?> PickAsync(string text, string language, IReadOnlyList<ModelCandidate> candidates, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+}

@@ -69,6 +69,9 @@ public static class ReplyUnderstanding
     /// <summary>A message with no sign of its intent that matches an entry this well is about the product.</summary>
     private const double SaysSomethingAbove = 0.25;
 
+    /// <summary>How the reason of a handoff for want of a sure answer starts (the optional model may still find one).</summary>
+    public const string UnsureReason = "no confident answer";
+
     /// <summary>Below this sentiment a problem goes to a person even when an entry answers it.</summary>
     public const double AngryBelow = -0.6;
 
@@ -156,7 +159,7 @@ public static class ReplyUnderstanding
             ReplyIntents.Question or ReplyIntents.Problem when confident && match!.Handoff => (ReplyDecisions.Handoff, "needs a person: " + match.EntryId),
             ReplyIntents.Question or ReplyIntents.Problem when confident => (ReplyDecisions.Knowledge, "answered by " + match!.TemplatePath),
             ReplyIntents.Question or ReplyIntents.Problem when faq is not null => (ReplyDecisions.Faq, "answered by the journey's FAQ"),
-            ReplyIntents.Question or ReplyIntents.Problem => (ReplyDecisions.Handoff, $"no confident answer to a {intent}"
+            ReplyIntents.Question or ReplyIntents.Problem => (ReplyDecisions.Handoff, $"{UnsureReason} to a {intent}"
                 + (match is null ? "" : $" (best {match.EntryId} at {match.Confidence.ToString("0.00", CultureInfo.InvariantCulture)})")),
             _ => (ReplyDecisions.Keep, intent),
         };

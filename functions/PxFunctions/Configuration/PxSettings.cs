@@ -74,6 +74,12 @@ public sealed partial record PxSettings
     public string? ApplicationInsightsConnectionString { get; init; }
     public string? ApplicationInsightsAuthenticationString { get; init; }
 
+    /// <summary>An Azure OpenAI resource (<c>https://{name}.openai.azure.com/</c>) for the optional reply model; null: none.</summary>
+    public Uri? AiEndpoint { get; init; }
+
+    /// <summary>The model deployment to ask on <see cref="AiEndpoint"/>.</summary>
+    public string? AiDeployment { get; init; }
+
     /// <summary>Development without an admin key: admin routes are open (loopback use only, logged at start-up).</summary>
     public bool AllowAnonymousAdmin { get; init; }
 
@@ -130,7 +136,16 @@ public sealed partial record PxSettings
             AttributionWindow = ParseDuration(Get(SettingNames.MetricsAttributionWindow), SettingNames.MetricsAttributionWindow) ?? DefaultAttributionWindow,
             ApplicationInsightsConnectionString = Get(SettingNames.ApplicationInsightsConnectionString),
             ApplicationInsightsAuthenticationString = Get(SettingNames.ApplicationInsightsAuthenticationString),
+            AiEndpoint = Get(SettingNames.AiEndpoint) is { } ai
+                ? Uri.TryCreate(ai, UriKind.Absolute, out var aiUri) && aiUri.Scheme == Uri.UriSchemeHttps ? aiUri : throw new InvalidSettingException(SettingNames.AiEndpoint, $"must be an https URL such as https://my-resource.openai.azure.com/; got '{ai}'.")
+                : null,
+            AiDeployment = Get(SettingNames.AiDeployment),
         };
+
+        if ((settings.AiEndpoint is null) != (settings.AiDeployment is null))
+        {
+            throw new InvalidSettingException(settings.AiEndpoint is null ? SettingNames.AiEndpoint : SettingNames.AiDeployment, $"{SettingNames.AiEndpoint} and {SettingNames.AiDeployment} go together: set both for the optional reply model, or neither.");
+        }
 
         if (settings.DispatcherMaxPollInterval < settings.DispatcherPollInterval)
         {

@@ -61,6 +61,8 @@ public static class SettingNames
     public const string PrivacyHashKey = "Px__Privacy__HashKey";
     public const string PrivacyJourneyRetention = "Px__Privacy__JourneyRetention";
     public const string MetricsAttributionWindow = "Px__Metrics__AttributionWindow";
+    public const string AiEndpoint = "Px__Ai__Endpoint";
+    public const string AiDeployment = "Px__Ai__Deployment";
 
     public const string ShopifyWebhookSecrets = "Shopify__WebhookSecrets";
     public const string WooCommerceWebhookSecrets = "WooCommerce__WebhookSecrets";
@@ -83,7 +85,7 @@ public static class SettingNames
         JourneysLoadExamples,
         AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
         InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, BrandStoreUrl, QuietHoursStart, QuietHoursEnd,
-        FrequencyCapMessages, FrequencyCapDays, SendLease, PrivacyHashKey, PrivacyJourneyRetention, MetricsAttributionWindow, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
+        FrequencyCapMessages, FrequencyCapDays, SendLease, PrivacyHashKey, PrivacyJourneyRetention, MetricsAttributionWindow, AiEndpoint, AiDeployment, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
         ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString,
     ];
 }

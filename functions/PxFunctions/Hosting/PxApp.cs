@@ -129,7 +129,7 @@ public static class PxApp
         services.AddTimerFunction<HeartbeatTimer>(HeartbeatTimer.FunctionName, HeartbeatTimer.Schedule);
         services.AddPxChannels(settings.Channels);
         services.AddPxJourneys(settings.LoadExampleJourneys);
-        services.AddPxKnowledge(settings.LoadExampleJourneys);
+        services.AddPxKnowledge(settings);
         services.AddPxIntake(settings);
         services.AddPxPrivacy();
         services.AddSingleton<DashboardSession>();

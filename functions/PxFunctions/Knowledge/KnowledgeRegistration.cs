@@ -1,4 +1,7 @@
+using Microsoft.Extensions.AI;
+using PxFunctions.Configuration;
 using PxFunctions.Journeys.Durable;
+using PxFunctions.Journeys.Understanding;
 using PxFunctions.Journeys.Knowledge;
 using PxFunctions.Storage;
 
@@ -7,10 +10,32 @@ namespace PxFunctions.Knowledge;
 /// <summary>Wires knowledge bases into the app: the catalog (the reply activity reads it) and the example loader.</summary>
 public static class KnowledgeRegistration
 {
-    public static IServiceCollection AddPxKnowledge(this IServiceCollection services, bool loadExamples)
+    /// <summary>The scope of Azure OpenAI's v1 API for Entra ID tokens.</summary>
+    public const string AiScope = "https://ai.azure.com/.default";
+
+    public static IServiceCollection AddPxKnowledge(this IServiceCollection services, PxSettings settings)
     {
+        var loadExamples = settings.LoadExampleJourneys;
         services.AddSingleton<KnowledgeCatalog>();
         services.AddSingleton<IKnowledgeBases>(sp => sp.GetRequiredService<KnowledgeCatalog>());
+        if (settings is { AiEndpoint: { } endpoint, AiDeployment: { } deployment })
+        {
+            // Keyless: the app's identity (the storage credential) with a role on the Azure OpenAI resource.
+            services.AddSingleton<IChatClient>(sp =>
+            {
+#pragma warning disable OPENAI001 // Token authentication of the OpenAI client is marked experimental.
+                var policy = new System.ClientModel.Primitives.BearerTokenPolicy(sp.GetRequiredService<StorageAccount>().Credential(), AiScope);
+                var client = new OpenAI.Chat.ChatClient(deployment, policy, new OpenAI.OpenAIClientOptions { Endpoint = new Uri(endpoint, "openai/v1/") });
+#pragma warning restore OPENAI001
+                return client.AsIChatClient();
+            });
+            services.AddSingleton<IReplyModel, ChatReplyModel>();
+        }
+        else
+        {
+            services.AddSingleton<IReplyModel, NoReplyModel>();
+        }
+
         services.AddStorageResource(StorageResource.Table(KnowledgeCatalog.TableName));
         if (loadExamples)
         {
