@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Desk;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Intake.Customers;
@@ -14,6 +15,7 @@ namespace PxFunctions.Intake.Privacy;
 /// <c>customers/data_request</c> asks for): the profile and orders; each journey with its status, answers, purchase
 /// and texts (replies, agents' answers); every message (recipient, text, status); the conversations; the consent
 /// state and history of each address; the team's records (handoff tickets, answers, reorders, unrouted replies);
+/// the desk's handoffs with their internal notes;
 /// the stored webhook bodies about them and rejected webhooks that mention them. Built when asked, from the stores
 /// themselves, so it is complete and current and no second copy of the data is left to erase.
 /// </summary>
@@ -26,6 +28,7 @@ public sealed class CustomerExport(
     Conversations conversations,
     ConsentLedger consent,
     CustomerRecords records,
+    HandoffIndex handoffs,
     WebhookInbox inbox,
     TimeProvider time)
 {
@@ -86,6 +89,20 @@ public sealed class CustomerExport(
             });
         }
 
+        var desk = new JsonArray();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var handed = (await handoffs.ForCustomerAsync(customerKey, cancellationToken)).Select(h => h.InstanceId).Concat(customer.InstanceIds);
+        foreach (var instanceId in handed.Where(seen.Add))
+        {
+            foreach (var handoff in await handoffs.ForInstanceAsync(instanceId, cancellationToken))
+            {
+                var node = JsonSerializer.SerializeToNode(handoff with { ETag = default }, Json)!.AsObject();
+                node.Remove("eTag");
+                node["notes"] = JsonSerializer.SerializeToNode(await handoffs.NotesAsync(handoff, cancellationToken), Json);
+                desk.Add(node);
+            }
+        }
+
         var webhooks = new JsonArray();
         foreach (var blob in customer.WebhookBlobs)
         {
@@ -115,6 +132,7 @@ public sealed class CustomerExport(
             }), Json),
             ["addresses"] = addresses,
             ["records"] = kept,
+            ["handoffs"] = desk,
             ["webhooks"] = webhooks,
             ["rejectedWebhooks"] = rejected,
         };

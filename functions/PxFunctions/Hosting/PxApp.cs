@@ -130,6 +130,7 @@ public static class PxApp
         services.AddPxJourneys(settings.LoadExampleJourneys);
         services.AddPxIntake(settings);
         services.AddPxPrivacy();
+        services.AddPxDesk(settings);
         services.AddSingleton<DashboardSession>();
 
         services.AddSingleton<StorageBootstrap>();
@@ -146,6 +147,7 @@ public static class PxApp
         endpoints.MapOperationsApi();
         endpoints.MapJourneysApi();
         endpoints.MapHandoffApi();
+        endpoints.MapHandoffDeskApi();
         endpoints.MapAcsEventsApi();
         endpoints.MapCustomerLinksApi();
         endpoints.MapReferralLinksApi();
