@@ -2,8 +2,10 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using PxFunctions.Channels.Compliance;
 using PxFunctions.Configuration;
 using PxFunctions.Journeys;
+using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Tests.Channels;
 using PxFunctions.Tests.Infrastructure;
 using PxFunctions.Tests.Journeys;
@@ -44,13 +46,26 @@ internal static class DeskHarness
     }
 
     /// <summary>
-    /// A coffee-machine customer who answers the setup question with the leak option and is handed to a person;
-    /// returns the instance id once the desk lists the handoff.
+    /// A coffee-machine customer who bought a Barista Pro (in a zone where it is daytime, with service consent for
+    /// texts), answers the setup question with the leak option and is handed to a person; returns the instance id
+    /// once the desk lists the handoff.
     /// </summary>
     public static async Task<string> LeakAsync(ChannelHarness h, string name, string phone)
     {
-        var id = await TestCustomers.StartJourneyAsync(h.Host, Journey, name, phone, name.ToLowerInvariant() + "@example.com");
-        await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == phone && s.Message.Contains("How's setup going", StringComparison.Ordinal)), "the setup question", 90_000);
+        var id = $"shop.example:{name}:{Guid.NewGuid():N}"[..40];
+        var customerId = "cust-" + name + id[^6..];
+        var order = Samples.Order(timeZone: Samples.DaytimeZone(), phone: phone);
+        order["customer"]!["id"] = customerId;
+        order["customer"]!["first_name"] = name;
+        order["customer"]!["email"] = name.ToLowerInvariant() + "@example.com";
+        await h.GrantAsync(ContactChannel.Sms, phone, ConsentAction.ServiceGranted, "order:" + id);
+        var product = order["order"]!["line_items"]![1]!.AsObject().DeepClone().AsObject();
+        await Infrastructure.Journeys.StartAsync(h.Host.Services, id, new JourneyInput(
+            Journey, 1, order["customer"]!.AsObject(), order["order"]!.AsObject(), product, order["brand"]!.AsObject(), order["links"]!.AsObject()));
+
+        // The question went (the log says sent) before the customer answers it.
+        await Eventually.TrueAsync(async () => (await h.Log.ForCustomerAsync("c:" + customerId, CancellationToken.None)).Any(m => m.Step == "setup-check" && m.SentAt is not null), "the setup question sent", 90_000);
+        Assert.Contains(h.Acs.Sms, s => s.To == phone && s.Message.StartsWith($"Hi {name}! How's setup going with your Barista Pro?", StringComparison.Ordinal));
         // "my machine leaks" is the reply; setup-check matches the word "leak", and replies are read by whole
         // words today, so "3" (the option's number) picks it. The change to how replies are read will switch this.
         await TestCustomers.PostSmsAsync(h.Host, "Incoming_" + Guid.NewGuid().ToString("N"), phone, "3");
