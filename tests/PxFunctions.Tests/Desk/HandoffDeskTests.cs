@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Journeys.Durable;
+using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Tests.Infrastructure;
 
 namespace PxFunctions.Tests.Desk;
@@ -101,6 +102,32 @@ public sealed class HandoffDeskTests(StorageFixture storage)
         Assert.Equal(HttpStatusCode.Accepted, (await DeskHarness.PostAsync(h.Host, $"/api/admin/handoffs/{id}/reply", """{"text":"One more thing: keep the box."}""")).Status);
         await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == phone && s.Message == "One more thing: keep the box."), "the answer outside a handoff", 60_000);
         await h.Host.Services.GetRequiredService<IJourneyInstances>().TerminateAsync(id, "test over", None);
+    }
+
+    [Fact]
+    public async Task Desk_HandoffNobodyTook_ClosesAsItsJourneyResumes_AndIsForgottenAfterThirtyDays()
+    {
+        await using var host = await AppHost.StartAsync(storage, new Dictionary<string, string?> { [Configuration.SettingNames.JourneysLoadExamples] = "false" });
+        var records = host.Services.GetRequiredService<ITeamRecords>();
+        var recent = "shop.example:o" + Guid.NewGuid().ToString("N")[..10] + ":l1";
+        var old = "shop.example:o" + Guid.NewGuid().ToString("N")[..10] + ":l2";
+        // Paused for a person 25 hours ago (the pause lasts 24), and 40 days ago: nobody answered either.
+        TeamRecord Open(DateTimeOffset at) => new(JourneyChannels.Handoff, "cust-nobody", "check-in", "rate", HandoffAction.Open, "customer asked for a person", null, null, null, at);
+        await records.AddAsync(recent, recent + "/r1", Open(DateTimeOffset.UtcNow.AddHours(-25)), None);
+        await records.AddAsync(old, old + "/r1", Open(DateTimeOffset.UtcNow.AddDays(-40)), None);
+
+        Assert.DoesNotContain(await DeskHarness.OpenAsync(host), x => (string?)x["instanceId"] == recent || (string?)x["instanceId"] == old);
+        var closed = Assert.Single(await DeskHarness.OpenAsync(host, "?status=closed"), x => (string?)x["instanceId"] == recent);
+        Assert.Equal(("timeout", true), ((string?)closed["closedBy"], (bool?)closed["slaBreached"]));
+        Assert.Equal(closed["resumesAt"]!.GetValue<DateTimeOffset>(), closed["closedAt"]!.GetValue<DateTimeOffset>());
+        Assert.Equal(TimeSpan.FromHours(24), closed["resumesAt"]!.GetValue<DateTimeOffset>() - closed["openedAt"]!.GetValue<DateTimeOffset>());
+
+        // The hourly retention run forgets the handoff closed more than 30 days ago, keeps the recent one.
+        var run = await host.Services.GetRequiredService<Triggers.FunctionInvoker>().InvokeTimerAsync(PxFunctions.Intake.JourneyRetentionTimer.FunctionName, false, DateTimeOffset.UtcNow, None);
+        Assert.Equal(Triggers.InvocationOutcome.Succeeded, run.Outcome);
+        var index = host.Services.GetRequiredService<PxFunctions.Channels.Desk.HandoffIndex>();
+        Assert.Empty(await index.ForInstanceAsync(old, None));
+        Assert.Single(await index.ForInstanceAsync(recent, None));
     }
 
     [Fact]
