@@ -25,6 +25,10 @@ public sealed class SettingsTests
     [InlineData(SettingNames.AnswerLinkKey, "too-short", "Px__AnswerLinkKey")]
     [InlineData(SettingNames.QuietHoursStart, "8am", "Px__QuietHours__Start")]
     [InlineData(SettingNames.FrequencyCapMessages, "0", "Px__FrequencyCap__Messages")]
+    [InlineData(SettingNames.DeskSlaHours, "four", "Px__Desk__SlaHours")]
+    [InlineData(SettingNames.DeskSlaHours, "0", "Px__Desk__SlaHours")]
+    [InlineData(SettingNames.HelpdeskUrl, "http://helpdesk.example/hook", "Px__Helpdesk__Url")]
+    [InlineData(SettingNames.HelpdeskUrl, "https://helpdesk.example/hook", "Px__Helpdesk__Format")]
     public void Read_InvalidValue_NamesTheSetting(string setting, string value, string expectedName)
     {
         var values = new Dictionary<string, string?> { [SettingNames.Storage] = Azurite, [setting] = value };
@@ -33,6 +37,39 @@ public sealed class SettingsTests
 
         Assert.Equal(expectedName, ex.SettingName);
         Assert.StartsWith($"Setting '{expectedName}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_Desk_DefaultsToAFourHourSla_AndNoHelpdesk()
+    {
+        var settings = Read(new() { [SettingNames.Storage] = Azurite });
+
+        Assert.Equal(TimeSpan.FromHours(4), settings.Desk.Sla);
+        Assert.Null(settings.Desk.Helpdesk);
+    }
+
+    [Fact]
+    public void Read_Helpdesk_NeedsAFormatAndASecret_RetriesDoubleUpToAnHour()
+    {
+        var values = new Dictionary<string, string?>
+        {
+            [SettingNames.Storage] = Azurite,
+            [SettingNames.DeskSlaHours] = "1.5",
+            [SettingNames.HelpdeskUrl] = "https://glowlabs.zendesk.example/px",
+            [SettingNames.HelpdeskFormat] = "Gorgias",
+        };
+        Assert.Equal(SettingNames.HelpdeskSecret, Assert.Throws<InvalidSettingException>(() => Read(values)).SettingName);
+
+        values[SettingNames.HelpdeskSecret] = "helpdesk-secret-0123456789";
+        var settings = Read(values);
+
+        Assert.Equal(TimeSpan.FromMinutes(90), settings.Desk.Sla);
+        var helpdesk = settings.Desk.Helpdesk!;
+        Assert.Equal((PxFunctions.Channels.Desk.HelpdeskFormat.Gorgias, 10), (helpdesk.Format, helpdesk.MaxAttempts));
+        Assert.Equal((30, 60, 120, 3600), ((int)helpdesk.DelayAfter(1).TotalSeconds, (int)helpdesk.DelayAfter(2).TotalSeconds, (int)helpdesk.DelayAfter(3).TotalSeconds, (int)helpdesk.DelayAfter(12).TotalSeconds));
+        Assert.True(Read(new(values) { [SettingNames.HelpdeskUrl] = "http://127.0.0.1:5000/hook" }).Desk.Helpdesk is not null); // loopback may be plain http
+        Assert.Equal(SettingNames.HelpdeskMaxAttempts, Assert.Throws<InvalidSettingException>(() => Read(new(values) { [SettingNames.HelpdeskMaxAttempts] = "0" })).SettingName);
+        Assert.Equal(SettingNames.HelpdeskRetryDelay, Assert.Throws<InvalidSettingException>(() => Read(new(values) { [SettingNames.HelpdeskRetryDelay] = "02:00:00" })).SettingName);
     }
 
     [Fact]

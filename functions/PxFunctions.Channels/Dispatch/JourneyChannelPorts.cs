@@ -92,8 +92,10 @@ public sealed class JourneyTexts(TableClient table) : IReplyStore
 /// <summary>
 /// The team's records of a journey, per customer (<see cref="CustomerRecords"/>): handoff tickets carry the
 /// recent conversation, facts and unused replies the text they came from — read here, outside the orchestration.
+/// Handoff records also keep the desk's index of handoffs current (<see cref="Desk.HandoffDesk"/>), after the
+/// customer's record, so a run that stops in between does both when the activity runs again.
 /// </summary>
-public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts texts, Metrics.MetricsStore metrics) : ITeamRecords
+public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts texts, Metrics.MetricsStore metrics, Desk.HandoffDesk desk) : ITeamRecords
 {
     public const int TicketLines = 10;
 
@@ -136,6 +138,11 @@ public sealed class JourneyTeamRecords(CustomerRecords records, JourneyTexts tex
 
         var key = record.CustomerId is null ? "i:" + instanceId : "c:" + record.CustomerId;
         await records.AddAsync(key, record.Kind, recordId, payload.ToJsonString(), record.At, cancellationToken);
+        if (record.Kind == JourneyChannels.Handoff)
+        {
+            await desk.OnRecordAsync(instanceId, recordId, record, cancellationToken);
+        }
+
         if (record.Kind == JourneyChannels.Goal)
         {
             await Metrics.GoalMetrics.RecordAsync(metrics, instanceId, record, cancellationToken);

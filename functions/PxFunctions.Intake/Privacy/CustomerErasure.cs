@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Desk;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Intake.Customers;
@@ -15,7 +16,7 @@ public sealed record ErasureResult(bool Found, int Journeys, int Orders);
 /// <summary>
 /// Erases a customer from every store (<c>customers/redact</c>, <c>POST /api/admin/customers/{id}/erase</c>): their
 /// journeys are terminated and purged from the task hub (the purge is queued, so it happens once the engine has
-/// stopped them, restarts included), and the purchase and texts beside them, the message log and its index, the
+/// stopped them, restarts included), and the purchase and texts beside them, their handoffs in the desk and the notes on them, the message log and its index, the
 /// conversations, the team's records (handoff tickets, answers, unrouted replies), stored and rejected webhooks
 /// about them, the dev outbox, and their orders and profile are deleted. The consent ledger keeps only the keyed hash
 /// of each address with each action, its time and source, so a number that said STOP stays opted out when it comes
@@ -30,6 +31,7 @@ public sealed class CustomerErasure(
     Conversations conversations,
     ConsentLedger consent,
     CustomerRecords records,
+    HandoffIndex handoffs,
     WebhookInbox inbox,
     AddressHasher hasher,
     IEnumerable<DevOutboxChannel> outbox,
@@ -55,6 +57,12 @@ public sealed class CustomerErasure(
             {
                 await purger.RequestAsync(new PurgeRequest(id), JourneyPurger.DelayAfter(0), cancellationToken);
             }
+        }
+
+        // The purge above forgot the handoffs of the journeys the orders name; these are any others under the customer's id.
+        foreach (var handoff in await handoffs.ForCustomerAsync(customerKey, cancellationToken))
+        {
+            await handoffs.ForgetAsync(handoff.InstanceId, cancellationToken);
         }
 
         foreach (var partition in customer.Partitions)

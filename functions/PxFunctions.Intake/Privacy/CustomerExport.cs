@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Desk;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Intake.Customers;
@@ -14,10 +15,10 @@ namespace PxFunctions.Intake.Privacy;
 /// <c>customers/data_request</c> asks for): the profile and orders; each journey with its status, answers, purchase
 /// and texts (replies, agents' answers); every message (recipient, text, status); the conversations; the consent
 /// state and history of each address; the team's records (handoff tickets, answers, reorders, unrouted replies);
-/// the stored webhook bodies about them and rejected webhooks that mention them; and in <c>profile</c>, beside the
-/// stored profile, what they told us (<see cref="ZeroPartyProfile"/>: answers, preferences, products) read from the
-/// same records, consent and journeys. Built when asked, from the stores themselves, so it is complete and current
-/// and no second copy of the data is left to erase.
+/// the desk's handoffs with their internal notes; the stored webhook bodies about them and rejected webhooks that
+/// mention them; and in <c>profile</c>, beside the stored profile, what they told us (<see cref="ZeroPartyProfile"/>:
+/// answers, preferences, products) read from the same records, consent and journeys. Built when asked, from the stores
+/// themselves, so it is complete and current and no second copy of the data is left to erase.
 /// </summary>
 public sealed class CustomerExport(
     CustomerStore customers,
@@ -28,6 +29,7 @@ public sealed class CustomerExport(
     Conversations conversations,
     ConsentLedger consent,
     CustomerRecords records,
+    HandoffIndex handoffs,
     WebhookInbox inbox,
     QuietHours quietHours,
     TimeProvider time)
@@ -100,6 +102,20 @@ public sealed class CustomerExport(
             });
         }
 
+        var desk = new JsonArray();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var handed = (await handoffs.ForCustomerAsync(customerKey, cancellationToken)).Select(h => h.InstanceId).Concat(customer.InstanceIds);
+        foreach (var instanceId in handed.Where(seen.Add))
+        {
+            foreach (var handoff in await handoffs.ForInstanceAsync(instanceId, cancellationToken))
+            {
+                var node = JsonSerializer.SerializeToNode(handoff with { ETag = default }, Json)!.AsObject();
+                node.Remove("eTag");
+                node["notes"] = JsonSerializer.SerializeToNode(await handoffs.NotesAsync(handoff, cancellationToken), Json);
+                desk.Add(node);
+            }
+        }
+
         var webhooks = new JsonArray();
         foreach (var blob in customer.WebhookBlobs)
         {
@@ -138,6 +154,7 @@ public sealed class CustomerExport(
             }), Json),
             ["addresses"] = addresses,
             ["records"] = kept,
+            ["handoffs"] = desk,
             ["webhooks"] = webhooks,
             ["rejectedWebhooks"] = rejected,
         };

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure.Storage.Queues;
+using PxFunctions.Channels.Desk;
 using PxFunctions.Channels.Inbound;
 using PxFunctions.Journeys.Durable;
 
@@ -31,11 +32,11 @@ public sealed record PurgeRequest(
 
 /// <summary>
 /// Removes a journey instance from the task hub and everything kept beside it (the purchase, the texts, the team's
-/// records of a customer-less instance). A running instance cannot be purged: it is terminated and the purge is
+/// records of a customer-less instance, its handoffs in the desk with their notes). A running instance cannot be purged: it is terminated and the purge is
 /// queued (<see cref="RequestAsync"/>), so it happens once the engine has stopped it, even if this process restarts
 /// in between; the queued request asks again, later each time, until the instance has stopped.
 /// </summary>
-public sealed class JourneyPurger(IJourneyInstances instances, IJourneyContexts contexts, IReplyStore texts, CustomerRecords records, QueueClient queue)
+public sealed class JourneyPurger(IJourneyInstances instances, IJourneyContexts contexts, IReplyStore texts, CustomerRecords records, HandoffIndex handoffs, QueueClient queue)
 {
     public const string Queue = "purge";
 
@@ -66,6 +67,7 @@ public sealed class JourneyPurger(IJourneyInstances instances, IJourneyContexts 
         await contexts.ForgetAsync(instanceId, cancellationToken);
         await texts.ForgetAsync(instanceId, cancellationToken);
         await records.ForgetAsync("i:" + instanceId, cancellationToken);
+        await handoffs.ForgetAsync(instanceId, cancellationToken);
         return state is null
             || (!state.IsActive && await instances.PurgeAsync(instanceId, cancellationToken) is InstanceOperation.Done or InstanceOperation.NotFound);
     }

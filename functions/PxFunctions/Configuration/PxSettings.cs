@@ -71,6 +71,9 @@ public sealed partial record PxSettings
 
     public static readonly TimeSpan DefaultAttributionWindow = TimeSpan.FromDays(30);
 
+    /// <summary>The handoff desk: the first-response SLA and the optional helpdesk webhook.</summary>
+    public Channels.Desk.DeskOptions Desk { get; init; } = new();
+
     public string? ApplicationInsightsConnectionString { get; init; }
     public string? ApplicationInsightsAuthenticationString { get; init; }
 
@@ -134,6 +137,7 @@ public sealed partial record PxSettings
             ConsoleTelemetry = ParseBool(Get(SettingNames.TelemetryConsoleExporter), SettingNames.TelemetryConsoleExporter) ?? isDevelopment,
             JourneyRetention = ParseDuration(Get(SettingNames.PrivacyJourneyRetention), SettingNames.PrivacyJourneyRetention) ?? DefaultJourneyRetention,
             AttributionWindow = ParseDuration(Get(SettingNames.MetricsAttributionWindow), SettingNames.MetricsAttributionWindow) ?? DefaultAttributionWindow,
+            Desk = DeskSettings.Read(Get),
             ApplicationInsightsConnectionString = Get(SettingNames.ApplicationInsightsConnectionString),
             ApplicationInsightsAuthenticationString = Get(SettingNames.ApplicationInsightsAuthenticationString),
             AiEndpoint = Get(SettingNames.AiEndpoint) is { } ai

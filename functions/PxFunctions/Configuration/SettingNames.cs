@@ -63,6 +63,12 @@ public static class SettingNames
     public const string MetricsAttributionWindow = "Px__Metrics__AttributionWindow";
     public const string AiEndpoint = "Px__Ai__Endpoint";
     public const string AiDeployment = "Px__Ai__Deployment";
+    public const string DeskSlaHours = "Px__Desk__SlaHours";
+    public const string HelpdeskUrl = "Px__Helpdesk__Url";
+    public const string HelpdeskFormat = "Px__Helpdesk__Format";
+    public const string HelpdeskSecret = "Px__Helpdesk__Secret";
+    public const string HelpdeskMaxAttempts = "Px__Helpdesk__MaxAttempts";
+    public const string HelpdeskRetryDelay = "Px__Helpdesk__RetryDelay";
 
     public const string ShopifyWebhookSecrets = "Shopify__WebhookSecrets";
     public const string WooCommerceWebhookSecrets = "WooCommerce__WebhookSecrets";
@@ -85,7 +91,8 @@ public static class SettingNames
         JourneysLoadExamples,
         AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
         InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, BrandStoreUrl, QuietHoursStart, QuietHoursEnd,
-        FrequencyCapMessages, FrequencyCapDays, SendLease, PrivacyHashKey, PrivacyJourneyRetention, MetricsAttributionWindow, AiEndpoint, AiDeployment, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
+        FrequencyCapMessages, FrequencyCapDays, SendLease, PrivacyHashKey, PrivacyJourneyRetention, MetricsAttributionWindow, AiEndpoint, AiDeployment,
+        DeskSlaHours, HelpdeskUrl, HelpdeskFormat, HelpdeskSecret, HelpdeskMaxAttempts, HelpdeskRetryDelay, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
         ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString,
     ];
 }

@@ -132,7 +132,19 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     public IResult MigrateJourneyInstances([HttpTrigger(Key, "post", Route = "admin/journeys/{id}/migrate")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         Run("MigrateJourneyInstances", client);
 
-    // Handoffs: an agent answers the customer and hands the journey back.
+    // Handoffs: the desk lists them, an agent takes one, notes it, answers the customer and hands the journey back.
+    [Function("ListHandoffs")]
+    public IResult ListHandoffs([HttpTrigger(Key, "get", Route = "admin/handoffs")] HttpRequest request) => Run("ListHandoffs");
+
+    [Function("GetHandoff")]
+    public IResult GetHandoff([HttpTrigger(Key, "get", Route = "admin/handoffs/{instanceId}")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("GetHandoff", client);
+
+    [Function("AssignHandoff")]
+    public IResult AssignHandoff([HttpTrigger(Key, "post", Route = "admin/handoffs/{instanceId}/assign")] HttpRequest request) => Run("AssignHandoff");
+
+    [Function("AddHandoffNote")]
+    public IResult AddHandoffNote([HttpTrigger(Key, "post", Route = "admin/handoffs/{instanceId}/notes")] HttpRequest request) => Run("AddHandoffNote");
+
     [Function("ReplyToHandoff")]
     public IResult ReplyToHandoff([HttpTrigger(Key, "post", Route = "admin/handoffs/{instanceId}/reply")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         Run("ReplyToHandoff", client);

@@ -34,8 +34,12 @@ public static class JourneyFunctions
         Activity<ReadJourneyReplyActivity>(context).RunAsync(ActivityContext(JourneyFunctionNames.ReadReply, context), input);
 
     [Function(JourneyFunctionNames.RecordForTeam)]
-    public static Task<bool> RecordJourneyNote([ActivityTrigger] RecordRequest input, FunctionContext context) =>
-        Activity<RecordJourneyNoteActivity>(context).RunAsync(ActivityContext(JourneyFunctionNames.RecordForTeam, context), input);
+    public static Task<bool> RecordJourneyNote([ActivityTrigger] RecordRequest input, [DurableClient] DurableTaskClient client, FunctionContext context)
+    {
+        // A handoff opened reads the journey's status for the desk (version and stage).
+        FunctionsJourneyInstances.Use(client);
+        return Activity<RecordJourneyNoteActivity>(context).RunAsync(ActivityContext(JourneyFunctionNames.RecordForTeam, context), input);
+    }
 
     [Function(JourneyFunctionNames.RecordProgress)]
     public static Task<bool> RecordJourneyProgress([ActivityTrigger] RecordProgressRequest input, FunctionContext context) =>

@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using PxFunctions.Hosting;
 using PxFunctions.Intake;
+using PxFunctions.Journeys;
 using PxFunctions.Triggers;
 
 namespace PxFunctions.Functions;
@@ -18,6 +19,8 @@ public sealed class TriggerFunctions(FunctionInvoker invoker)
     public const string IntakeQueue = "px-" + PxFunctions.Intake.Storefronts.WebhookInbox.Queue;
 
     public const string PurgeQueue = "px-" + PxFunctions.Intake.Privacy.JourneyPurger.Queue;
+
+    public const string HelpdeskQueue = "px-" + PxFunctions.Channels.Desk.HelpdeskOutbox.Queue;
 
     [Function(IntakeRegistration.ProcessFunction)]
     public async Task ProcessWebhook(
@@ -42,6 +45,17 @@ public sealed class TriggerFunctions(FunctionInvoker invoker)
         if (result.Outcome == InvocationOutcome.Failed)
         {
             throw new InvalidOperationException($"{PrivacyRegistration.PurgeFunction} failed; the host retries the message.", result.Error);
+        }
+    }
+
+    [Function(DeskRegistration.DeliverFunction)]
+    public async Task DeliverHelpdeskEvent([QueueTrigger(HelpdeskQueue, Connection = "AzureWebJobsStorage")] QueueMessage message, CancellationToken cancellationToken)
+    {
+        var result = await invoker.InvokeQueueAsync(
+            DeskRegistration.DeliverFunction, message.MessageText, message.MessageId, message.DequeueCount, message.InsertedOn, cancellationToken);
+        if (result.Outcome == InvocationOutcome.Failed)
+        {
+            throw new InvalidOperationException($"{DeskRegistration.DeliverFunction} failed; the host retries the message.", result.Error);
         }
     }
 

@@ -132,6 +132,7 @@ public static class PxApp
         services.AddPxKnowledge(settings);
         services.AddPxIntake(settings);
         services.AddPxPrivacy();
+        services.AddPxDesk(settings);
         services.AddSingleton<DashboardSession>();
 
         services.AddSingleton<StorageBootstrap>();
@@ -149,6 +150,7 @@ public static class PxApp
         endpoints.MapJourneysApi();
         endpoints.MapKnowledgeApi();
         endpoints.MapHandoffApi();
+        endpoints.MapHandoffDeskApi();
         endpoints.MapAcsEventsApi();
         endpoints.MapCustomerLinksApi();
         endpoints.MapReferralLinksApi();

@@ -19,6 +19,7 @@ public static class PrivacyRegistration
             sp.GetRequiredService<IJourneyContexts>(),
             sp.GetRequiredService<IReplyStore>(),
             sp.GetRequiredService<CustomerRecords>(),
+            sp.GetRequiredService<PxFunctions.Channels.Desk.HandoffIndex>(),
             sp.GetRequiredService<StorageAccount>().Queue(JourneyPurger.Queue)));
         services.AddSingleton<CustomerErasure>();
         services.AddSingleton<CustomerExport>();
@@ -52,10 +53,12 @@ public sealed class PurgeJourneyFunction(JourneyPurger purger) : IQueueFunction
 
 /// <summary>
 /// Retention: journeys that finished (completed, terminated, failed) longer than <c>Px__Privacy__JourneyRetention</c>
-/// ago are purged from the task hub with the purchase and texts kept beside them. Hourly; a missed or repeated run
-/// is harmless (a purged instance is not found again).
+/// ago are purged from the task hub with the purchase and texts kept beside them. The same hourly run sweeps the
+/// handoff desk: handoffs whose journey took the conversation back by itself are closed (and the helpdesk told), closed
+/// ones older than the desk keeps them are forgotten. A missed or repeated run is harmless (a purged instance is not
+/// found again, a closed handoff stays closed).
 /// </summary>
-public sealed class JourneyRetentionTimer(IJourneyInstances instances, JourneyPurger purger, PxSettings settings, TimeProvider time) : ITimerFunction
+public sealed class JourneyRetentionTimer(IJourneyInstances instances, JourneyPurger purger, PxFunctions.Channels.Desk.HandoffDesk desk, PxSettings settings, TimeProvider time) : ITimerFunction
 {
     public const string FunctionName = "PurgeFinishedJourneys";
     public const string Schedule = "0 20 * * * *";
@@ -81,5 +84,7 @@ public sealed class JourneyRetentionTimer(IJourneyInstances instances, JourneyPu
         while (token is not null);
 
         invocation.Log.Add($"{purged} finished journey(s) purged (finished before {cutoff:O}).");
+        var (closed, forgotten) = await desk.SweepAsync(cancellationToken);
+        invocation.Log.Add($"Handoff desk: {closed} handoff(s) closed as their journeys resumed, {forgotten} old closed handoff(s) forgotten.");
     }
 }

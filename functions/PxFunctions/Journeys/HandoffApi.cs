@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PxFunctions.Channels.Desk;
 using PxFunctions.Http;
 using PxFunctions.Journeys.Durable;
 using PxFunctions.Journeys.Interpreter;
@@ -9,7 +10,9 @@ namespace PxFunctions.Journeys;
 /// <summary>
 /// What an agent does with a journey handed to them: answer the customer on the journey's channel, and hand the
 /// journey back. The answer's text is stored beside the instance and the event carries its reference, so the
-/// orchestration's history never holds it; the send activity renders and sends it under the usual rules.
+/// orchestration's history never holds it; the send activity renders and sends it under the usual rules. Both keep
+/// the desk's handoff current (<see cref="HandoffDesk"/>): the first answer stops the SLA clock, the close marks the
+/// handoff closed at once (the journey's own record of the close arrives later and changes nothing more).
 /// </summary>
 public static class HandoffApi
 {
@@ -22,7 +25,7 @@ public static class HandoffApi
 
     public const int MaxReplyChars = 1_600;
 
-    private static async Task<IResult> ReplyAsync(string instanceId, HttpRequest request, IJourneyInstances instances, IReplyStore texts, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ReplyAsync(string instanceId, HttpRequest request, IJourneyInstances instances, IReplyStore texts, HandoffDesk desk, TimeProvider time, CancellationToken ct)
     {
         var (body, tooLarge) = await RequestBody.ReadAsync(request, ct);
         if (tooLarge is not null)
@@ -64,23 +67,26 @@ public static class HandoffApi
 
         // One reply per Idempotency-Key (or per request, when none is given).
         var key = "agent:" + (request.Headers["Idempotency-Key"].FirstOrDefault() ?? Guid.NewGuid().ToString("N"));
-        var reference = await texts.SaveAsync(instanceId, key, new JourneyText("agent", channel, text, time.GetUtcNow()), ct);
+        var at = time.GetUtcNow();
+        var reference = await texts.SaveAsync(instanceId, key, new JourneyText("agent", channel, text, at), ct);
         var data = new JsonObject { ["ref"] = reference, ["channel"] = channel };
         await instances.RaiseEventAsync(state.InstanceId, JourneyInterpreter.Events.AgentReply, data, key, ct);
+        await desk.AgentRepliedAsync(instanceId, reference, at, ct);
         return Results.Accepted(value: new { instanceId, reference });
     }
 
-    private static async Task<IResult> CloseAsync(string instanceId, IJourneyInstances instances, CancellationToken ct)
+    private static async Task<IResult> CloseAsync(string instanceId, IJourneyInstances instances, HandoffDesk desk, CancellationToken ct)
     {
         if (InstanceIds.Problem(instanceId) is { } problem)
         {
             return Problems.BadRequest("instanceId", problem);
         }
 
-        return await instances.RaiseEventAsync(instanceId, JourneyInterpreter.Events.HandoffClosed, null, "close:" + instanceId + ":" + Guid.NewGuid().ToString("N"), ct) switch
-        {
-            InstanceOperation.Accepted => Results.Accepted(),
-            _ => Problems.Status(StatusCodes.Status404NotFound, "No running journey.", $"Instance '{instanceId}' does not exist or has finished.", "instanceId"),
-        };
+        var raised = await instances.RaiseEventAsync(instanceId, JourneyInterpreter.Events.HandoffClosed, null, "close:" + instanceId + ":" + Guid.NewGuid().ToString("N"), ct);
+        // The desk's handoff closes whether or not the journey still runs (a finished journey's handoff is over too).
+        var closed = await desk.CloseByAgentAsync(instanceId, ct);
+        return raised == InstanceOperation.Accepted || closed is not null
+            ? Results.Accepted(value: new { instanceId, handoff = closed is null ? null : new { closed.Status, closed.ClosedAt, closed.ClosedBy } })
+            : Problems.Status(StatusCodes.Status404NotFound, "No running journey.", $"Instance '{instanceId}' does not exist or has finished.", "instanceId");
     }
 }

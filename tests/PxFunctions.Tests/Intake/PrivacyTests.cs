@@ -209,6 +209,20 @@ public sealed class PrivacyTests(StorageFixture storage)
         }
 
         await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == c.Phone && s.Message.StartsWith("So sorry", StringComparison.Ordinal)), "the agent's answer by SMS", 90_000);
+
+        // The desk: the handoff in its index, and an internal note that names the customer.
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                using var handoff = await AdminAsync(host, HttpMethod.Get, $"/api/admin/handoffs/{id}");
+                return handoff.StatusCode == HttpStatusCode.OK;
+            },
+            "the handoff on the desk",
+            60_000);
+        using (var note = await AdminAsync(host, HttpMethod.Post, $"/api/admin/handoffs/{id}/notes", $$"""{"text":"Called {{c.FirstName}} {{c.LastName}} back"}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, note.StatusCode);
+        }
         Assert.Equal(HttpStatusCode.OK, await SmsFromAsync(host, c, "STOP"));
         await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == c.Phone && s.Message.Contains("unsubscribed", StringComparison.OrdinalIgnoreCase)), "the opt-out confirmation", 30_000);
 
@@ -265,6 +279,11 @@ public sealed class PrivacyTests(StorageFixture storage)
         Assert.Contains(where.Keys, k => k.StartsWith("table ", StringComparison.Ordinal)); // the search did look somewhere
         Assert.Empty(await store.KeysForAddressAsync(c.Phone, 5, None)); // the address index holds hashes, and goes too
         Assert.Empty(await store.KeysForAddressAsync(c.Email, 5, None));
+        Assert.Empty(await h.Host.Services.GetRequiredService<PxFunctions.Channels.Desk.HandoffIndex>().ForInstanceAsync(id, None)); // the desk's handoff and its note
+        using (var handoff = await AdminAsync(h.Host, HttpMethod.Get, $"/api/admin/handoffs/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, handoff.StatusCode);
+        }
 
         using (var again = await AdminAsync(h.Host, HttpMethod.Post, CustomerPath(c, "erase")))
         {
@@ -353,6 +372,9 @@ public sealed class PrivacyTests(StorageFixture storage)
         Assert.Contains("handoff", kinds);
         Assert.Contains("fact", kinds);
         Assert.Contains("unrouted", kinds);
+        var handoff = export["handoffs"]!.AsArray().Single(x => (string?)x!["instanceId"] == id)!;
+        Assert.Equal((c.Key, "Rated 2"), ((string?)handoff["customerId"], (string?)handoff["reason"]));
+        Assert.Contains(handoff["notes"]!.AsArray(), n => (string?)n!["text"] == $"Called {c.FirstName} {c.LastName} back");
         Assert.Contains(export["webhooks"]!.AsArray(), w => (string?)w!["body"]!["id"]?.ToString() == orderId);
         Assert.Single(export["rejectedWebhooks"]!.AsArray());
 

@@ -393,6 +393,134 @@
     return form;
   }
 
+  // ---- Desk --------------------------------------------------------------------------------------------------
+  // Handoffs to a person: the open ones with their SLA clock, one conversation with reply, note, assign and close.
+  // The page polls every 10 s while it is open; what an agent is typing is never redrawn.
+  const agentKey = "px-agent";
+  let deskTimer = null;
+  const stopDesk = () => { if (deskTimer) clearInterval(deskTimer); deskTimer = null; };
+  const deskPath = id => `/api/admin/handoffs/${encodeURIComponent(id)}`;
+
+  /** Time left to the first answer, overdue, or met: [text, class]. */
+  function slaClock(x) {
+    const fmt = ms => { const m = Math.max(0, Math.round(ms / 60000)); return m >= 60 ? `${Math.floor(m / 60)}h ${m % 60}m` : `${m}m`; };
+    if (x.firstAgentReplyAt) return [x.slaBreached ? "answered late" : "answered", x.slaBreached ? "sla-late" : "sla-met"];
+    if (x.status !== "open") return ["closed", "sla-met"];
+    const left = new Date(x.slaDueAt).getTime() - Date.now();
+    return left < 0 ? [`overdue ${fmt(-left)}`, "sla-overdue"] : [`${fmt(left)} left`, left < 30 * 60000 ? "sla-soon" : "sla-ok"];
+  }
+  const sla = x => { const [text, cls] = slaClock(x); return h("span", { class: "sla " + cls, title: "First answer due " + fmtTime(x.slaDueAt) }, text); };
+
+  async function desk(instanceId) {
+    stopDesk();
+    const params = new URLSearchParams(location.hash.split("?")[1] || "");
+    const listed = params.get("status") === "closed" ? "closed" : "open";
+    const me = () => (localStorage.getItem(agentKey) || "").trim();
+    const mine = params.get("mine") === "1";
+    const name = h("input", { name: "agent", value: me(), placeholder: "Your name or email", size: 22, "aria-label": "Your name", onchange: e => localStorage.setItem(agentKey, e.target.value.trim()) });
+    const link = (q, text, active) => h("a", { href: "#/desk" + (instanceId ? "/" + encodeURIComponent(instanceId) : "") + (q ? "?" + q : ""), class: active ? "active" : null }, text);
+    const updated = h("span", { class: "muted", id: "desk-updated" });
+    const list = h("div", { id: "desk-list" }, h("p", { class: "notice" }, "Loading handoffs…"));
+    const detail = h("div", { id: "desk-detail" }, instanceId ? h("p", { class: "notice" }, "Loading the conversation…") : h("p", { class: "empty" }, "Open a conversation from the list."));
+    page.replaceChildren(
+      h("h1", {}, "Desk"),
+      h("div", { class: "card filters", id: "desk-filters" },
+        h("span", { class: "tabs" }, link("", "Open", listed === "open" && !mine), link("mine=1", "Mine", mine), link("status=closed", "Recently closed", listed === "closed")),
+        h("label", {}, "You are", name), updated),
+      h("div", { class: "desk" }, list, detail));
+
+    async function loadList() {
+      const q = new URLSearchParams({ status: listed });
+      if (mine && me()) q.set("assignee", me());
+      const data = await get("/api/admin/handoffs?" + q.toString());
+      list.replaceChildren(table([
+        { title: "Customer", render: x => h("a", { href: `#/desk/${encodeURIComponent(x.instanceId)}${listed === "closed" ? "?status=closed" : ""}`, class: "desk-open" }, x.customerName || x.customerKey || x.instanceId) },
+        { title: "Journey", render: x => [h("div", {}, `${x.journeyId} v${x.version ?? "?"}`), h("div", { class: "muted" }, `${x.stage ?? ""} · ${x.step ?? ""}`)] },
+        { title: "Reason", key: "reason" },
+        { title: listed === "open" ? "SLA" : "Closed", render: x => listed === "open" ? sla(x) : fmtTime(x.closedAt) },
+        { title: "Assignee", render: x => x.assignee || h("span", { class: "muted" }, "unassigned") },
+        { title: "Last message", render: x => fmtTime(x.lastCustomerMessageAt) },
+      ], data.handoffs, listed === "open" ? "Nobody is waiting for a person." : "No handoff closed recently.", { id: "desk-table" }));
+      for (const tr of list.querySelectorAll("tbody tr")) {
+        const a = tr.querySelector("a.desk-open");
+        if (a && instanceId && a.getAttribute("href").startsWith(`#/desk/${encodeURIComponent(instanceId)}`)) tr.classList.add("selected");
+      }
+      updated.textContent = "Updated " + new Date().toLocaleTimeString();
+    }
+
+    let shown = null;
+    async function loadDetail() {
+      if (!instanceId) return;
+      const d = await get(deskPath(instanceId));
+      const x = d.handoff;
+      const entries = d.conversation.map(c => ({ at: c.at, kind: c.from, channel: c.channel, text: c.text, status: c.status, step: c.step }))
+        .concat(d.notes.map(n => ({ at: n.at, kind: "note", text: n.text, author: n.author })))
+        .sort((a, b) => new Date(a.at) - new Date(b.at));
+      const who = e => e.kind === "customer" ? (d.customer.firstName || "Customer") : e.kind === "agent" ? "Agent" : e.kind === "note" ? `Note by ${e.author}` : `Journey${e.step ? " · " + e.step : ""}`;
+      const conversation = h("ol", { class: "conversation", id: "desk-conversation" }, entries.map(e =>
+        h("li", { class: "msg from-" + e.kind },
+          h("div", { class: "meta" }, who(e), " · ", fmtTime(e.at), e.channel ? " · " + e.channel : "", e.status ? " · " : "", e.status ? status(e.status) : ""),
+          h("div", { class: "text" }, e.text))));
+      const journey = d.journey && d.journey.customStatus ? `${d.journey.runtimeStatus} at ${d.journey.customStatus.step ?? ""} (waiting for ${d.journey.customStatus.waitingFor ?? "nothing"})` : (d.journey ? d.journey.runtimeStatus : "not found");
+      const head = h("div", { class: "card", id: "desk-head" },
+        h("h2", {}, d.customer.firstName || "Customer", " ", d.customer.lastName || "", " ", h("span", { class: "status-" + x.status }, x.status)),
+        h("p", {}, [d.customer.phone, d.customer.email].filter(Boolean).join(" · "), d.customer.key ? [" · ", h("code", {}, d.customer.key)] : ""),
+        h("p", {}, `${x.journeyId} v${x.version ?? "?"} · ${x.stage ?? ""} · ${x.step ?? ""} — ${x.reason ?? ""}`),
+        h("p", {}, "Opened ", fmtTime(x.openedAt), " · SLA ", sla(x), " · ", x.assignee ? "assigned to " + x.assignee : "unassigned", x.closedAt ? ` · closed ${fmtTime(x.closedAt)} (${x.closedBy})` : ""),
+        h("p", { class: "muted", id: "desk-journey" }, "Journey: " + journey));
+      if (!shown) {
+        shown = { head, conversation, actions: actions(x) };
+        detail.replaceChildren(shown.head, h("h2", {}, "Conversation"), shown.conversation, shown.actions);
+      } else {
+        shown.head.replaceWith(head); shown.head = head;
+        shown.conversation.replaceWith(conversation); shown.conversation = conversation;
+      }
+    }
+
+    function actions(x) {
+      const result = h("p", { id: "desk-result", role: "status" });
+      const done = async (what, call) => { try { await call(); result.textContent = what; await refresh(); } catch (e) { result.textContent = "Failed: " + e.message; } };
+      const reply = h("form", { class: "card stack", id: "desk-reply", onsubmit: e => {
+        e.preventDefault();
+        const text = reply.text.value.trim();
+        if (!text) return;
+        done("Reply sent.", async () => { await api(deskPath(instanceId) + "/reply", { method: "POST", json: { text, channel: reply.channel.value } }); reply.text.value = ""; });
+      } },
+        h("label", {}, "Reply to the customer", h("textarea", { name: "text", rows: 3, required: true, maxlength: 1600, class: "plain" })),
+        h("div", { class: "filters" },
+          h("label", {}, "Channel", h("select", { name: "channel" }, ["sms", "email"].map(c => h("option", { value: c, selected: c === (x.lastCustomerChannel || "sms") }, c)))),
+          h("button", { type: "submit" }, "Send reply")));
+      const note = h("form", { class: "card stack", id: "desk-note", onsubmit: e => {
+        e.preventDefault();
+        const text = note.text.value.trim();
+        if (!text) return;
+        done("Note added.", async () => { await api(deskPath(instanceId) + "/notes", { method: "POST", json: me() ? { text, author: me() } : { text } }); note.text.value = ""; });
+      } },
+        h("label", {}, "Internal note (never sent to the customer)", h("textarea", { name: "text", rows: 2, required: true, maxlength: 2000, class: "plain" })),
+        h("div", {}, h("button", { type: "submit", class: "secondary" }, "Add note")));
+      const other = h("input", { name: "assignee", placeholder: "Agent name or email", size: 22, "aria-label": "Assign to" });
+      const assign = h("div", { class: "card filters", id: "desk-assign" },
+        h("button", { type: "button", class: "secondary", id: "assign-me", onclick: () => {
+          if (!me()) { result.textContent = "Type your name in \"You are\" first."; name.focus(); return; }
+          done("Assigned to you.", () => api(deskPath(instanceId) + "/assign", { method: "POST", json: { agent: me() } }));
+        } }, "Assign to me"),
+        other,
+        h("button", { type: "button", class: "secondary", id: "assign-other", onclick: () => other.value.trim() && done("Assigned to " + other.value.trim() + ".", () => api(deskPath(instanceId) + "/assign", { method: "POST", json: { agent: other.value.trim() } })) }, "Assign"),
+        h("button", { type: "button", class: "danger", id: "close-handoff", onclick: () => {
+          if (!window.confirm("Close this handoff? The journey takes the conversation back and goes on.")) { result.textContent = "Not closed."; return; }
+          done("Closed: the journey goes on.", () => api(deskPath(instanceId) + "/close", { method: "POST" }));
+        } }, "Close handoff"));
+      return h("div", {}, reply, note, assign, result);
+    }
+
+    async function refresh() {
+      try { await Promise.all([loadList(), loadDetail()]); }
+      catch (e) { updated.textContent = "Refresh failed: " + e.message; if (!shown && instanceId) detail.replaceChildren(h("p", { class: "error" }, e.message)); }
+    }
+    await refresh();
+    deskTimer = setInterval(() => { if (document.visibilityState !== "hidden") refresh(); }, 10000);
+  }
+
   // ---- Router ------------------------------------------------------------------------------------------------
   async function route() {
     const path = location.hash.replace(/^#\/?/, "").split("?")[0];
@@ -401,10 +529,12 @@
     for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === name);
     page.setAttribute("data-page", name);
     page.removeAttribute("data-ready");
+    if (name !== "desk") stopDesk();
     try {
       if (name === "journeys" && parts.length >= 3) await journeyMap(parts[1], parts[2]);
       else if (name === "journeys") await journeysList();
       else if (name === "customers") await customers();
+      else if (name === "desk") await desk(parts[1]);
       else if (name === "operations") await operations();
       else await overview();
     } catch (e) {
