@@ -53,11 +53,11 @@ public sealed class DeskTests(StorageFixture storage)
         await Assertions.Expect(row).ToContainTextAsync("unassigned");
         await Assertions.Expect(row.Locator(".sla.sla-ok")).ToContainTextAsync("left");
 
-        // The conversation: the journey's question, Ivy's "3", the acknowledgement.
+        // The conversation: the journey's question, Ivy's "my machine leaks", the acknowledgement.
         await row.Locator("a.desk-open").ClickAsync();
         var conversation = page.Locator("#desk-conversation");
         await Assertions.Expect(conversation.Locator(".msg.from-journey").First).ToContainTextAsync("Hi Ivy! How's setup going with your Barista Pro?");
-        await Assertions.Expect(conversation.Locator(".msg.from-customer")).ToContainTextAsync("3");
+        await Assertions.Expect(conversation.Locator(".msg.from-customer")).ToContainTextAsync("my machine leaks");
         await Assertions.Expect(conversation).ToContainTextAsync("Sorry to hear that. Please unplug the machine; a technician from Glow Labs will text you shortly.");
         // In time order: the question, Ivy's answer, the acknowledgement.
         Assert.Equal(["journey", "customer", "journey"], (await conversation.Locator(".msg").EvaluateAllAsync<string[]>("els => els.map(e => e.className.replace('msg from-', ''))")).Take(3));

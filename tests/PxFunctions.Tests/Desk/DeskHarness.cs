@@ -66,9 +66,9 @@ internal static class DeskHarness
         // The question went (the log says sent) before the customer answers it.
         await Eventually.TrueAsync(async () => (await h.Log.ForCustomerAsync("c:" + customerId, CancellationToken.None)).Any(m => m.Step == "setup-check" && m.SentAt is not null), "the setup question sent", 90_000);
         Assert.Contains(h.Acs.Sms, s => s.To == phone && s.Message.StartsWith($"Hi {name}! How's setup going with your Barista Pro?", StringComparison.Ordinal));
-        // "my machine leaks" is the reply; setup-check matches the word "leak", and replies are read by whole
-        // words today, so "3" (the option's number) picks it. The change to how replies are read will switch this.
-        await TestCustomers.PostSmsAsync(h.Host, "Incoming_" + Guid.NewGuid().ToString("N"), phone, "3");
+        // The reply: "leaks" is the setup question's "leak" option as the reply understanding reads words
+        // (stems), so the journey goes to its leak handoff step.
+        await TestCustomers.PostSmsAsync(h.Host, "Incoming_" + Guid.NewGuid().ToString("N"), phone, "my machine leaks");
         await Eventually.TrueAsync(async () => (await OpenAsync(h.Host)).Any(x => (string?)x["instanceId"] == id), "the handoff on the desk", 90_000);
         return id;
     }

@@ -37,12 +37,12 @@ public sealed class HandoffDeskTests(StorageFixture storage)
         Assert.Null(listed["assignee"]);
         Assert.DoesNotContain(phone, listed.ToJsonString(), StringComparison.Ordinal);
 
-        // One handoff: the conversation (the customer's "3", the journey's question and acknowledgement), the addresses.
+        // One handoff: the conversation (the customer's "my machine leaks", the journey's question and acknowledgement), the addresses.
         var one = await DeskHarness.GetAsync(h.Host, id);
         Assert.Equal(phone, (string?)one["customer"]!["phone"]);
         Assert.Equal("agent", (string?)one["journey"]!["customStatus"]!["waitingFor"]);
         var said = one["conversation"]!.AsArray();
-        Assert.Contains(said, c => (string?)c!["from"] == "customer" && (string?)c["text"] == "3");
+        Assert.Contains(said, c => (string?)c!["from"] == "customer" && (string?)c["text"] == "my machine leaks");
         Assert.Contains(said, c => (string?)c!["from"] == "journey" && ((string?)c["text"])!.StartsWith("Hi Ana! How's setup going", StringComparison.Ordinal));
         Assert.Contains(said, c => (string?)c!["from"] == "journey" && ((string?)c["text"])!.StartsWith("Sorry to hear that", StringComparison.Ordinal));
         var times = said.Select(c => c!["at"]!.GetValue<DateTimeOffset>()).ToList();

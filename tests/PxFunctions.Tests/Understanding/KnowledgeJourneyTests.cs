@@ -129,6 +129,9 @@ public sealed class KnowledgeJourneyTests(StorageFixture storage)
         await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == "+14155550132" && s.Message.StartsWith("Please unplug it now", StringComparison.Ordinal)), "Bob's acknowledgement", 60_000);
         var records = h.Host.Services.GetRequiredService<CustomerRecords>();
         await Eventually.TrueAsync(async () => (await records.ListAsync("c:" + CustomerId(bob), CancellationToken.None)).Any(r => r.Kind == "handoff" && r.Payload.Contains("cord-damage", StringComparison.Ordinal)), "Bob's ticket", 60_000);
+        var desk = "";
+        await Eventually.TrueAsync(async () => (desk = (await TestCustomers.AdminJsonAsync(h.Host, "/api/admin/handoffs?status=open")).ToJsonString()).Contains(bob, StringComparison.Ordinal), "Bob on the desk", 60_000);
+        Assert.Contains("needs a person: cord-damage", desk, StringComparison.Ordinal);
         await TestCustomers.PostSmsAsync(h.Host, "kb-bob-2", "+14155550132", "yes");
         await Eventually.TrueAsync(async () => (await records.ListAsync("c:" + CustomerId(bob), CancellationToken.None)).Count(r => r.Kind == "handoff") >= 2, "Bob's yes on his ticket", 60_000);
         Assert.DoesNotContain(h.Acs.Sms, s => s.To == "+14155550132" && s.Message.StartsWith("Thanks", StringComparison.Ordinal));
