@@ -32,7 +32,7 @@ public sealed class KnowledgeIndex
     /// <summary>A multi-word synonym is replaced by this and a number before the words are cut, then read as its group.</summary>
     private const string PhraseMarker = "zzphrase";
 
-    private sealed record Document(PublishedKnowledge Base, KnowledgeEntry Entry, Dictionary<string, int> Terms, int Length);
+    private sealed record Document(PublishedKnowledge Base, KnowledgeEntry Entry, Dictionary<string, int> Terms, int Length, HashSet<string> Keywords);
 
     public KnowledgeIndex(IEnumerable<PublishedKnowledge> bases)
     {
@@ -83,13 +83,15 @@ public sealed class KnowledgeIndex
                     Add(question, 1);
                 }
 
+                var keywords = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var keyword in entry.Keywords.Values.SelectMany(k => k))
                 {
                     Add(keyword, 2);
+                    keywords.UnionWith(Analyse(keyword));
                 }
 
                 Add(entry.Id.Replace('-', ' '), 1);
-                _documents.Add(new Document(published, entry, terms, terms.Values.Sum()));
+                _documents.Add(new Document(published, entry, terms, terms.Values.Sum(), keywords));
                 foreach (var term in terms.Keys)
                 {
                     _documentFrequency[term] = _documentFrequency.GetValueOrDefault(term) + 1;
@@ -159,6 +161,13 @@ public sealed class KnowledgeIndex
             var next = scored.Skip(i + 1).FirstOrDefault(s => s.Document.Entry.Id != document.Entry.Id).Score;
             var margin = score > 0 ? (score - next) / score : 0;
             var confidence = Math.Clamp(coverage * (0.55 + (0.45 * margin)), 0, 1);
+            var known = distinct.Where(_documentFrequency.ContainsKey).ToList();
+            if (known.Count == 1 && !document.Keywords.Contains(known[0]))
+            {
+                // One word in common, and not one the entry is known by: too little to answer on.
+                confidence /= 2;
+            }
+
             matches.Add(new KnowledgeMatch(document.Base.Base.Id, document.Base.Version, document.Entry.Id, document.Entry.Handoff, score, coverage, margin, confidence));
         }
 

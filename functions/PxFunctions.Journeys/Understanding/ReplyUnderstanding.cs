@@ -64,7 +64,7 @@ public sealed record Understanding(
 public static class ReplyUnderstanding
 {
     /// <summary>The confidence a knowledge answer needs to be sent (a wrong answer is worse than a handoff).</summary>
-    public const double Threshold = 0.45;
+    public const double Threshold = 0.55;
 
     /// <summary>A message with no sign of its intent that matches an entry this well is about the product.</summary>
     private const double SaysSomethingAbove = 0.25;
