@@ -94,7 +94,7 @@ internal static class LifetimeBenchmark
 
     private static async Task<LifetimeCounts> CountAsync(string journey, ScriptedReply[] replies, ScriptedEvent[] events)
     {
-        var (definition, errors) = JourneyValidator.Validate(File.ReadAllText(Path.Combine(ExampleJourneyLoader.Folder, journey + ".yaml")));
+        var (definition, errors) = JourneyValidator.Validate(File.ReadAllText(Path.Combine(ExampleJourneyLoader.ExamplesFolder, journey + ".yaml")));
         if (definition is null)
         {
             throw new InvalidOperationException($"{journey}: " + string.Join("; ", errors.Select(e => e.Path + " " + e.Message)));

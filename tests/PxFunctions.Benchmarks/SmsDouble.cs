@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace PxFunctions.Benchmarks;
 
@@ -18,16 +12,12 @@ namespace PxFunctions.Benchmarks;
 /// </summary>
 internal sealed class SmsDouble : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
 
     // Repeatability ids seen, shared by the doubles of one run: one ACS resource however many processes send to it.
     private readonly Seen _seen;
 
-    private SmsDouble(WebApplication app, Seen seen)
-    {
-        _app = app;
-        _seen = seen;
-    }
+    private SmsDouble(Seen seen) => _seen = seen;
 
     /// <summary>Each text really delivered (to this double): recipient, text, when it arrived.</summary>
     public ConcurrentQueue<(string To, string Message, DateTimeOffset At)> Delivered { get; } = new();
@@ -46,14 +36,9 @@ internal sealed class SmsDouble : IAsyncDisposable
     /// <param name="sharing">Another double of the same run: repeatability ids delivered to either count once.</param>
     public static async Task<SmsDouble> StartAsync(CancellationToken cancellationToken, SmsDouble? sharing = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var sms = new SmsDouble(app, sharing?._seen ?? new Seen());
-        app.MapPost("/sms", (Delegate)sms.SendAsync);
-        await app.StartAsync(cancellationToken);
-        var endpoint = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var sms = new SmsDouble(sharing?._seen ?? new Seen());
+        var (app, endpoint) = await PxFunctions.Harness.Loopback.StartAsync(a => a.MapPost("/sms", (Delegate)sms.SendAsync), cancellationToken);
+        sms._app = app;
         sms.ConnectionString = $"endpoint={endpoint}/;accesskey={Convert.ToBase64String("benchmark-sms-double-key-0123456789"u8.ToArray())}";
         return sms;
     }

@@ -3,13 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Acs;
 
 namespace PxFunctions.Harness;
@@ -28,7 +22,7 @@ public sealed class AcsDouble : IAsyncDisposable
 {
     public static readonly byte[] Key = Encoding.UTF8.GetBytes("acs-double-access-key-0123456789abcdef");
 
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly ConcurrentDictionary<string, (string FirstSent, JsonObject Result)> _repeatable = new();
     private readonly ConcurrentDictionary<string, int> _polls = new();
 
@@ -63,7 +57,9 @@ public sealed class AcsDouble : IAsyncDisposable
 
     private int _unauthorized;
 
-    private AcsDouble(WebApplication app) => _app = app;
+    private AcsDouble()
+    {
+    }
 
     public Uri Endpoint { get; private set; } = null!;
 
@@ -71,16 +67,15 @@ public sealed class AcsDouble : IAsyncDisposable
 
     public static async Task<AcsDouble> StartAsync(CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var double_ = new AcsDouble(app);
-        app.MapPost("/sms", (Delegate)double_.SmsAsync);
-        app.MapPost("/emails:send", (Delegate)double_.EmailAsync);
-        app.MapGet("/emails/operations/{id}", double_.OperationAsync);
-        await app.StartAsync(cancellationToken);
-        double_.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First() + "/");
+        var double_ = new AcsDouble();
+        var (app, address) = await Loopback.StartAsync(a =>
+        {
+            a.MapPost("/sms", (Delegate)double_.SmsAsync);
+            a.MapPost("/emails:send", (Delegate)double_.EmailAsync);
+            a.MapGet("/emails/operations/{id}", double_.OperationAsync);
+        }, cancellationToken);
+        double_._app = app;
+        double_.Endpoint = new Uri(address + "/");
         return double_;
     }
 

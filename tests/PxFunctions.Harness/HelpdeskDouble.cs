@@ -2,13 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Desk;
 
 namespace PxFunctions.Harness;
@@ -22,9 +16,11 @@ public sealed class HelpdeskDouble : IAsyncDisposable
 {
     public const string Secret = "helpdesk-signing-secret-0123456789";
 
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
 
-    private HelpdeskDouble(WebApplication app) => _app = app;
+    private HelpdeskDouble()
+    {
+    }
 
     public sealed record Delivery(string? EventId, string? Kind, string? Signature, bool SignatureValid, DateTimeOffset SignedAt, int Status, JsonObject? Body, string Raw);
 
@@ -49,14 +45,10 @@ public sealed class HelpdeskDouble : IAsyncDisposable
 
     public static async Task<HelpdeskDouble> StartAsync(CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new HelpdeskDouble(app);
-        app.MapPost("/hook", (Delegate)receiver.ReceiveAsync);
-        await app.StartAsync(cancellationToken);
-        receiver.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First() + "/hook");
+        var receiver = new HelpdeskDouble();
+        var (app, address) = await Loopback.StartAsync(a => a.MapPost("/hook", (Delegate)receiver.ReceiveAsync), cancellationToken);
+        receiver._app = app;
+        receiver.Url = new Uri(address + "/hook");
         return receiver;
     }
 

@@ -1,3 +1,4 @@
+using PxFunctions.Hosting;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Durable;
 using PxFunctions.Storage;
@@ -22,42 +23,29 @@ public static class JourneyRegistration
     }
 }
 
-/// <summary>
-/// Publishes the example journeys shipped beside the app (<c>Examples/*.yaml</c>) once storage is ready, so a local
-/// run has journeys to start. Publishing is idempotent: an unchanged example is not published again.
-/// </summary>
-public sealed class ExampleJourneyLoader(JourneyCatalog catalog, StorageBootstrap bootstrap, ILogger<ExampleJourneyLoader> logger) : BackgroundService
+/// <summary>The example journeys shipped beside the app (<c>Examples/*.yaml</c>), published at start-up.</summary>
+public sealed class ExampleJourneyLoader(JourneyCatalog catalog, StorageBootstrap bootstrap, ILogger<ExampleJourneyLoader> logger) : ExampleLoader(bootstrap, logger)
 {
-    public static string Folder => Path.Combine(AppContext.BaseDirectory, "Examples");
+    public static string ExamplesFolder => Path.Combine(AppContext.BaseDirectory, "Examples");
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string Folder => ExamplesFolder;
+
+    protected override string What => "journey";
+
+    protected override async Task<ExamplePublished> PublishAsync(string document, CancellationToken cancellationToken)
     {
-        try
+        var (definition, errors) = JourneyValidator.Validate(document);
+        if (definition is null)
         {
-            await bootstrap.Ready.WaitAsync(stoppingToken);
-            var files = Directory.Exists(Folder) ? Directory.GetFiles(Folder, "*.yaml") : [];
-            foreach (var file in files.Order(StringComparer.Ordinal))
-            {
-                var document = await File.ReadAllTextAsync(file, stoppingToken);
-                var (definition, errors) = JourneyValidator.Validate(document);
-                if (definition is null)
-                {
-                    logger.LogError("Example journey {File} is not valid: {Path} {Message}", Path.GetFileName(file), errors[0].Path, errors[0].Message);
-                    continue;
-                }
-
-                if (await catalog.GetDraftAsync(definition.Id, stoppingToken) is null)
-                {
-                    await catalog.SaveDraftAsync(definition, document, stoppingToken);
-                }
-
-                var (version, created) = await catalog.PublishAsync(definition, document, stoppingToken);
-                logger.LogInformation("Example journey {Id} {Action} as version {Version}", definition.Id, created ? "published" : "already published", version);
-            }
+            return new ExamplePublished(null, 0, false, errors[0]);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+
+        if (await catalog.GetDraftAsync(definition.Id, cancellationToken) is null)
         {
-            // Stopping.
+            await catalog.SaveDraftAsync(definition, document, cancellationToken);
         }
+
+        var (version, created) = await catalog.PublishAsync(definition, document, cancellationToken);
+        return new ExamplePublished(definition.Id, version, created, null);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using PxFunctions.Configuration;
+using PxFunctions.Hosting;
 using PxFunctions.Journeys.Durable;
 using PxFunctions.Journeys.Understanding;
 using PxFunctions.Journeys.Knowledge;
@@ -46,42 +47,27 @@ public static class KnowledgeRegistration
     }
 }
 
-/// <summary>
-/// Publishes the knowledge bases shipped beside the app (<c>Examples/knowledge/*.yaml</c>) once storage is ready,
-/// like the example journeys. An unchanged base is not published again.
-/// </summary>
-public sealed class ExampleKnowledgeLoader(KnowledgeCatalog catalog, StorageBootstrap bootstrap, ILogger<ExampleKnowledgeLoader> logger) : BackgroundService
+/// <summary>The knowledge bases shipped beside the app (<c>Examples/knowledge/*.yaml</c>), published at start-up like the example journeys.</summary>
+public sealed class ExampleKnowledgeLoader(KnowledgeCatalog catalog, StorageBootstrap bootstrap, ILogger<ExampleKnowledgeLoader> logger) : ExampleLoader(bootstrap, logger)
 {
-    public static string Folder => Path.Combine(AppContext.BaseDirectory, "Examples", "knowledge");
+    protected override string Folder => Path.Combine(AppContext.BaseDirectory, "Examples", "knowledge");
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string What => "knowledge base";
+
+    protected override async Task<ExamplePublished> PublishAsync(string document, CancellationToken cancellationToken)
     {
-        try
+        var (knowledge, errors) = KnowledgeReader.Read(document);
+        if (knowledge is null)
         {
-            await bootstrap.Ready.WaitAsync(stoppingToken);
-            var files = Directory.Exists(Folder) ? Directory.GetFiles(Folder, "*.yaml") : [];
-            foreach (var file in files.Order(StringComparer.Ordinal))
-            {
-                var document = await File.ReadAllTextAsync(file, stoppingToken);
-                var (knowledge, errors) = KnowledgeReader.Read(document);
-                if (knowledge is null)
-                {
-                    logger.LogError("Example knowledge base {File} is not valid: {Path} {Message}", Path.GetFileName(file), errors[0].Path, errors[0].Message);
-                    continue;
-                }
-
-                if (await catalog.Documents.GetDraftAsync(knowledge.Id, stoppingToken) is null)
-                {
-                    await catalog.Documents.SaveDraftAsync(knowledge.Id, knowledge.Name, document, stoppingToken);
-                }
-
-                var (version, created) = await catalog.PublishAsync(knowledge, document, stoppingToken);
-                logger.LogInformation("Example knowledge base {Id} {Action} as version {Version}", knowledge.Id, created ? "published" : "already published", version);
-            }
+            return new ExamplePublished(null, 0, false, errors[0]);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+
+        if (await catalog.Documents.GetDraftAsync(knowledge.Id, cancellationToken) is null)
         {
-            // Stopping.
+            await catalog.Documents.SaveDraftAsync(knowledge.Id, knowledge.Name, document, cancellationToken);
         }
+
+        var (version, created) = await catalog.PublishAsync(knowledge, document, cancellationToken);
+        return new ExamplePublished(knowledge.Id, version, created, null);
     }
 }

@@ -10,7 +10,7 @@ namespace PxFunctions.Tests.Journeys;
 /// <summary>Sample orders and the shipped example journeys, for journey tests.</summary>
 public static class Samples
 {
-    public static string ExampleText(string id) => File.ReadAllText(Path.Combine(ExampleJourneyLoader.Folder, id + ".yaml"));
+    public static string ExampleText(string id) => File.ReadAllText(Path.Combine(ExampleJourneyLoader.ExamplesFolder, id + ".yaml"));
 
     public static JourneyDefinition Example(string id)
     {

@@ -23,7 +23,7 @@ public sealed class SimulateCommandTests : IDisposable
             .Build();
         using var output = new StringWriter();
         using var error = new StringWriter();
-        string[] args = [Path.Combine(ExampleJourneyLoader.Folder, "skincare-serum.yaml"), samplePath, "--events", eventsPath, "--start", "2026-03-03T10:00:00Z", "--horizon", "P60D", .. options];
+        string[] args = [Path.Combine(ExampleJourneyLoader.ExamplesFolder, "skincare-serum.yaml"), samplePath, "--events", eventsPath, "--start", "2026-03-03T10:00:00Z", "--horizon", "P60D", .. options];
         var code = await SimulateCommand.RunAsync(args, configuration, output, error);
         return (code, output.ToString(), error.ToString());
     }

@@ -2,14 +2,8 @@ using System.ClientModel;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PxFunctions.Harness.Understanding;
 using PxFunctions.Journeys.Durable;
@@ -33,35 +27,34 @@ public sealed class ReplyModelTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapPost("/openai/v1/chat/completions", async (HttpContext context) =>
+        var (app, address) = await Harness.Loopback.StartAsync(a => a.MapPost("/openai/v1/chat/completions", (Delegate)CompletionsAsync));
+        _app = app;
+        _endpoint = new Uri(address + "/openai/v1/");
+    }
+
+    /// <summary>Chat completions as Azure OpenAI's v1 API answers them: 401 without a bearer token, the error shape on failure.</summary>
+    private async Task<IResult> CompletionsAsync(HttpContext context)
+    {
+        if (context.Request.Headers.Authorization.FirstOrDefault()?.StartsWith("Bearer ", StringComparison.Ordinal) != true)
         {
-            if (context.Request.Headers.Authorization.FirstOrDefault()?.StartsWith("Bearer ", StringComparison.Ordinal) != true)
-            {
-                return Results.Json(new { error = new { code = "401", message = "Access denied due to missing token." } }, statusCode: 401);
-            }
+            return Results.Json(new { error = new { code = "401", message = "Access denied due to missing token." } }, statusCode: 401);
+        }
 
-            _requests.Enqueue(JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!.AsObject());
-            if (_status != 200)
-            {
-                return Results.Json(new { error = new { code = "server_error", message = "The server had an error." } }, statusCode: _status);
-            }
+        _requests.Enqueue(JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!.AsObject());
+        if (_status != 200)
+        {
+            return Results.Json(new { error = new { code = "server_error", message = "The server had an error." } }, statusCode: _status);
+        }
 
-            return Results.Json(new
-            {
-                id = "chatcmpl-1",
-                @object = "chat.completion",
-                created = 1_764_000_000,
-                model = "gpt-test",
-                choices = new[] { new { index = 0, message = new { role = "assistant", content = _reply }, finish_reason = "stop" } },
-                usage = new { prompt_tokens = 50, completion_tokens = 5, total_tokens = 55 },
-            });
+        return Results.Json(new
+        {
+            id = "chatcmpl-1",
+            @object = "chat.completion",
+            created = 1_764_000_000,
+            model = "gpt-test",
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = _reply }, finish_reason = "stop" } },
+            usage = new { prompt_tokens = 50, completion_tokens = 5, total_tokens = 55 },
         });
-        await _app.StartAsync();
-        _endpoint = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First() + "/openai/v1/");
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
