@@ -71,6 +71,7 @@ public static class JourneySimulator
     /// <summary>Times one message may be held and asked again before the journey goes on without it (as live).</summary>
     public const int MaxHolds = 100;
 
+    /// <param name="knowledge">The knowledge bases that serve the journey: replies are then read as live ones are; null reads them by the journey's keywords only.</param>
     /// <param name="rules">
     /// The send rules and the customer's consent; null shows every message the moment the journey orders it, on the
     /// first channel the customer has an address for (what a journey orders, for the lifetime benchmark's counts).
@@ -85,6 +86,7 @@ public static class JourneySimulator
         TimeSpan horizon,
         SimulationRules? rules,
         Action<JourneyEvent, JourneyTransition>? observe = null,
+        Understanding.KnowledgeIndex? knowledge = null,
         CancellationToken cancellationToken = default)
     {
         var input = new JourneyInput(
@@ -160,7 +162,10 @@ public static class JourneySimulator
         async Task RecordAsync(MessageOrder order)
         {
             var text = order.TextRef is { } reference ? texts.GetValueOrDefault(reference) : null;
-            var message = MessageRenderer.Render(definition, order, input, text);
+            var answer = Knowledge.KnowledgePaths.TryParse(order.Template, out var baseId, out _, out var entryId)
+                ? knowledge?.Bases.FirstOrDefault(b => b.Base.Id == baseId)?.Base.Entry(entryId)?.Templates(order.Template)
+                : null;
+            var message = MessageRenderer.Render(definition, order, input, text, answer);
             var requested = now;
             var (status, channel, reason, goesAt) = rules is null ? Unchecked(message, now) : await DecideAsync(rules, message, requested);
 
@@ -272,7 +277,9 @@ public static class JourneySimulator
                 {
                     var text = (string?)nextEvent.Data["text"] ?? "";
                     timeline.Add(Entry("reply", state?.Stage, null) with { Channel = (string?)nextEvent.Data["channel"], Text = text });
-                    reading = ReplyReader.Read(definition, state?.Step, state?.ConfirmingHandoff ?? false, text);
+                    reading = knowledge is null
+                        ? ReplyReader.Read(definition, state?.Step, state?.ConfirmingHandoff ?? false, text)
+                        : Durable.ReadJourneyReplyActivity.Read(definition, state?.Step, state?.ConfirmingHandoff ?? false, text, (string?)input.Customer["locale"], knowledge);
                 }
                 else
                 {

@@ -31,7 +31,7 @@ public sealed class ExampleJourneySimulationTests
                 sends += transition.Effects.OfType<PxFunctions.Journeys.Interpreter.SendToCustomer>().Count();
                 timers += e.Kind == PxFunctions.Journeys.Interpreter.JourneyEventKind.Timer ? 1 : 0;
             },
-            TestContext.Current.CancellationToken);
+            cancellationToken: TestContext.Current.CancellationToken);
 
         // A customer who never answers: welcome, tips, the check-in, the replenishment reminder; a timer ends each wait.
         Assert.Equal(4, Messages(result).Count);

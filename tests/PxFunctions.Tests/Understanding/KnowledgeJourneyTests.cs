@@ -111,6 +111,20 @@ public sealed class KnowledgeJourneyTests(StorageFixture storage)
             Assert.Equal(("knowledge", "kb:kettle@1/descale"), ((string?)body["decision"], (string?)body["knowledge"]));
         }
 
+        // A simulation reads a scripted reply the way the live journey does.
+        var simulation = new JsonObject
+        {
+            ["journeyId"] = "kettle-care",
+            ["version"] = 1,
+            ["sample"] = Journeys.Samples.Order(),
+            ["replies"] = new JsonArray(new JsonObject { ["step"] = "setup", ["text"] = "how do i get the limescale out?" }),
+        };
+        using (var simulated = await AdminPostAsync(h.Host, "/api/admin/journeys/simulate", simulation.ToJsonString()))
+        {
+            var timeline = JsonNode.Parse(await simulated.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["timeline"]!.AsArray();
+            Assert.Contains(timeline, e => (string?)e!["kind"] == "message" && ((string?)e["text"])?.StartsWith("Boil half water, half vinegar", StringComparison.Ordinal) == true);
+        }
+
         var ann = await TestCustomers.StartJourneyAsync(h.Host, "kettle-care", "Ann", "+14155550131", null);
         var bob = await TestCustomers.StartJourneyAsync(h.Host, "kettle-care", "Bob", "+14155550132", null);
         var eva = await TestCustomers.StartJourneyAsync(h.Host, "kettle-care", "Eva", "+14155550133", null);
