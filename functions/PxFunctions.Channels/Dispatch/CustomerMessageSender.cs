@@ -244,6 +244,11 @@ public sealed class CustomerMessageSender(
             [MetricColumns.Counter("messages_sent")] = 1,
             [MetricColumns.Counter("messages_sent_" + channel)] = 1,
         };
+        if (message.Kind == OutboundKind.Knowledge)
+        {
+            counters[MetricColumns.Counter("auto_answers")] = 1;
+        }
+
         if (message.Ask is not null)
         {
             counters[MetricColumns.Counter("questions_asked")] = 1;

@@ -20,6 +20,7 @@ public static class MetricDefinitions
         ["link_clicks"] = "Answer-link clicks by customers on journey emails: a confirmed click (POST; opening the link counts nothing), once per link, for the journey of its message.",
         ["answers"] = "Questions answered by the customer (a fact/answer recorded by the journey; per ask step in the API's questions).",
         ["opt_outs"] = "Opt-outs by customers, once per opt-out event: SMS STOP and its synonyms (for the journey of the latest journey message to the number), email unsubscribe links (once per link, for the journey of its message).",
+        ["auto_answers"] = "Customers' questions and problems answered from a knowledge base (answers sent, once per message), without a person.",
         ["handoffs"] = "Conversations handed to the team by a journey (support tickets; the customer's later messages to a ticket are not new ones).",
         ["handoffs_closed"] = "Handoffs an agent closed (once per handoff, however often it is closed), by the day closed.",
         ["handoff_close_seconds"] = "Sum of the seconds from handoff to close over closed handoffs, on the day closed.",
@@ -46,6 +47,7 @@ public static class MetricDefinitions
         ["answer_rate"] = "answers / questions_asked (0..1).",
         ["opt_outs_per_1000_messages"] = "opt_outs * 1000 / messages_sent.",
         ["handoffs_per_100_journeys"] = "handoffs * 100 / journeys_started.",
+        ["self_service_rate"] = "auto_answers / (auto_answers + handoffs) (0..1): the share of support the platform gave itself.",
         ["handoff_close_hours_avg"] = "handoff_close_seconds / handoffs_closed / 3600: mean hours from handoff to close.",
         ["revenue_attributed"] = "revenue_attributed_minor / 100: attributed revenue in the shop's currency.",
         ["five_star_rate"] = "ratings_5 / ratings (0..1).",
@@ -65,6 +67,7 @@ public static class MetricDefinitions
         values["answer_rate"] = Ratio(C("answers"), C("questions_asked"));
         values["opt_outs_per_1000_messages"] = Ratio(C("opt_outs") * 1000, C("messages_sent"));
         values["handoffs_per_100_journeys"] = Ratio(C("handoffs") * 100, C("journeys_started"));
+        values["self_service_rate"] = Ratio(C("auto_answers"), C("auto_answers") + C("handoffs"));
         values["handoff_close_hours_avg"] = Ratio(C("handoff_close_seconds"), C("handoffs_closed") * 3600);
         values["revenue_attributed"] = C("revenue_attributed_minor") / 100;
         values["five_star_rate"] = Ratio(C("ratings_5"), C("ratings"));

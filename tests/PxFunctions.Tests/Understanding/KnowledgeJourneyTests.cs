@@ -150,6 +150,10 @@ public sealed class KnowledgeJourneyTests(StorageFixture storage)
         await Eventually.TrueAsync(async () => (await records.ListAsync("c:" + CustomerId(bob), CancellationToken.None)).Count(r => r.Kind == "handoff") >= 2, "Bob's yes on his ticket", 60_000);
         Assert.DoesNotContain(h.Acs.Sms, s => s.To == "+14155550132" && s.Message.StartsWith("Thanks", StringComparison.Ordinal));
 
+        // The answers the base gave count as self-service in the PX metrics; Bob's as a handoff.
+        var today = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await Eventually.TrueAsync(async () => (double?)(await TestCustomers.AdminJsonAsync(h.Host, $"/api/admin/metrics?from={today}&to={today}&journey=kettle-care"))["totals"]?["auto_answers"] == 1, "one automatic answer counted", 60_000);
+
         // Written in Spanish to an English journey: answered from the base's Spanish.
         await TestCustomers.PostSmsAsync(h.Host, "kb-eva-1", "+14155550133", "¿cómo quito la cal del hervidor?");
         await Eventually.TrueAsync(() => h.Acs.Sms.Any(s => s.To == "+14155550133" && s.Message == "Hierva mitad agua y mitad vinagre y enjuague dos veces."), "Eva's answer in Spanish", 60_000);
