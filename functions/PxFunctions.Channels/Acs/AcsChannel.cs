@@ -31,6 +31,9 @@ public sealed class AcsChannel(AcsSmsClient smsClient, AcsEmailClient emailClien
         }
     }
 
+    public Task<ChannelResult> SendWhatsAppAsync(OutgoingWhatsApp message, CancellationToken cancellationToken) =>
+        Task.FromResult(ChannelResult.Failed("WhatsApp through ACS Advanced Messaging is not configured", transient: false));
+
     public async Task<ChannelResult> SendEmailAsync(OutgoingEmail email, CancellationToken cancellationToken)
     {
         var message = email;

@@ -4,10 +4,42 @@ using Azure.Data.Tables;
 
 namespace PxFunctions.Channels.Compliance;
 
+/// <summary>A channel an address belongs to (a phone number on SMS or WhatsApp, an email, a customer id in the chat).</summary>
 public enum ContactChannel
 {
     Sms,
     Email,
+    WhatsApp,
+
+    /// <summary>The chat widget; its address is the customer's id.</summary>
+    WebChat,
+}
+
+/// <summary>Names of <see cref="ContactChannel"/>, as the message log, metrics and APIs write them (<see cref="Journeys.Definitions.ChannelNames"/>).</summary>
+public static class ContactChannels
+{
+    public static string Name(this ContactChannel channel) => channel switch
+    {
+        ContactChannel.Sms => Journeys.Definitions.ChannelNames.Sms,
+        ContactChannel.Email => Journeys.Definitions.ChannelNames.Email,
+        ContactChannel.WhatsApp => Journeys.Definitions.ChannelNames.WhatsApp,
+        _ => Journeys.Definitions.ChannelNames.WebChat,
+    };
+
+    public static ContactChannel? Parse(string? name) => Journeys.Definitions.ChannelNames.Parse(name) switch
+    {
+        Journeys.Definitions.MessageChannel.Sms => ContactChannel.Sms,
+        Journeys.Definitions.MessageChannel.Email => ContactChannel.Email,
+        Journeys.Definitions.MessageChannel.WhatsApp => ContactChannel.WhatsApp,
+        Journeys.Definitions.MessageChannel.WebChat => ContactChannel.WebChat,
+        _ => null,
+    };
+
+    /// <summary>The table partition prefix of an address on the channel (<c>sms:</c>, <c>email:</c>...).</summary>
+    public static string Prefix(this ContactChannel channel) => channel.Name() + ":";
+
+    /// <summary>Whether the address is a phone number (SMS, WhatsApp).</summary>
+    public static bool IsPhone(this ContactChannel channel) => channel is ContactChannel.Sms or ContactChannel.WhatsApp;
 }
 
 /// <summary>What happened to a customer's consent on one address.</summary>
@@ -54,6 +86,9 @@ public sealed record ConsentState(
     DateTimeOffset? OptedOutAt,
     string? CustomerId)
 {
+    /// <summary>When the customer last wrote from this address (WhatsApp's 24-hour window counts from it).</summary>
+    public DateTimeOffset? LastInboundAt { get; init; }
+
     public static ConsentState None(ContactChannel channel, string address) => new(channel, address, false, false, false, false, null, null);
 }
 
@@ -79,7 +114,7 @@ public sealed class ConsentLedger(TableClient table, AddressHasher hasher)
     /// <summary>Where an address's rows were kept before partitions were hashed.</summary>
     private static string LegacyPartitionOf(ContactChannel channel, string address) => Prefix(channel) + address.Trim().ToLowerInvariant();
 
-    private static string Prefix(ContactChannel channel) => channel == ContactChannel.Sms ? "sms:" : "email:";
+    private static string Prefix(ContactChannel channel) => channel.Prefix();
 
     /// <summary>Records a change; returns false when this event id was recorded before (nothing changes then).</summary>
     public async Task<bool> RecordAsync(ConsentChange change, CancellationToken cancellationToken)
@@ -142,7 +177,45 @@ public sealed class ConsentLedger(TableClient table, AddressHasher hasher)
             e.GetBoolean("OptedOut") ?? false,
             e.GetBoolean("Suppressed") ?? false,
             e.GetBoolean("OptedOut") == true ? e.GetDateTimeOffset("OptedOutAt") : null,
-            e.GetString("CustomerId"));
+            e.GetString("CustomerId"))
+        {
+            LastInboundAt = e.GetDateTimeOffset("LastInboundAt"),
+        };
+    }
+
+    /// <summary>
+    /// Notes that the customer wrote from the address at <paramref name="at"/> (kept on its state row, which every send
+    /// reads anyway): on WhatsApp, free text may go for 24 hours after. An older message delivered late changes nothing.
+    /// </summary>
+    public async Task RecordInboundAsync(ContactChannel channel, string address, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var partition = await PartitionAsync(channel, address, cancellationToken);
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var current = await table.GetEntityIfExistsAsync<TableEntity>(partition, StateKey, cancellationToken: cancellationToken);
+            if (current.HasValue && current.Value!.GetDateTimeOffset("LastInboundAt") is { } last && last >= at)
+            {
+                return;
+            }
+
+            try
+            {
+                if (current.HasValue)
+                {
+                    await table.UpdateEntityAsync(new TableEntity(partition, StateKey) { ["LastInboundAt"] = at }, current.Value!.ETag, TableUpdateMode.Merge, cancellationToken);
+                }
+                else
+                {
+                    await table.AddEntityAsync(new TableEntity(partition, StateKey) { ["LastInboundAt"] = at }, cancellationToken);
+                }
+
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // A consent change or another message wrote the row first: look again.
+            }
+        }
     }
 
     /// <summary>Every recorded change on an address, oldest first (for an admin or an export).</summary>

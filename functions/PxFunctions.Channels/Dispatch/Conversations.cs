@@ -57,8 +57,8 @@ public sealed class Conversations(TableClient table, AddressHasher hasher)
     }
 
     private async Task<string[]> PartitionsAsync(ContactChannel channel, string address, CancellationToken cancellationToken) =>
-        [await PartitionAsync(channel, address, cancellationToken), (channel == ContactChannel.Sms ? "sms:" : "email:") + address.Trim().ToLowerInvariant()];
+        [await PartitionAsync(channel, address, cancellationToken), channel.Prefix() + address.Trim().ToLowerInvariant()];
 
     private async Task<string> PartitionAsync(ContactChannel channel, string address, CancellationToken cancellationToken) =>
-        (channel == ContactChannel.Sms ? "sms:" : "email:") + await hasher.HashAsync(address, cancellationToken);
+        channel.Prefix() + await hasher.HashAsync(address, cancellationToken);
 }

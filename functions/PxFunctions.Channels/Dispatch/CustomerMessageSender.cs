@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Links;
 using PxFunctions.Channels.Metrics;
+using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Journeys.Durable;
 
@@ -36,6 +37,7 @@ public sealed class CustomerMessageSender(
     ConsentLedger consent,
     Conversations conversations,
     IMessageChannel channel,
+    Chat.ChatTranscript chat,
     SendRules rules,
     IJourneyInstances instances,
     LinkSigner links,
@@ -177,14 +179,18 @@ public sealed class CustomerMessageSender(
         var key = IdempotencyKey(effect.EffectId);
 
         // Texts to customers known by id carry their log key as the tag; the others (and email) are found by an index row.
-        var tag = decision.Channel == "sms" ? MessageLog.SmsTag(claimed.CustomerKey, effect.EffectId) : null;
+        var tag = decision.Channel == ChannelNames.Sms ? MessageLog.SmsTag(claimed.CustomerKey, effect.EffectId) : null;
         var retry = claimed.Attempts > 1;
         ChannelResult result;
         try
         {
-            result = decision.Channel == "sms"
-                ? await channel.SendSmsAsync(new OutgoingSms(decision.Address!, SmsText(message), key, claimed.CreatedAt, tag ?? effect.EffectId, retry), cancellationToken)
-                : await channel.SendEmailAsync(Email(message, decision.Address!, effect, key, retry), cancellationToken);
+            result = decision.Channel switch
+            {
+                ChannelNames.Sms => await channel.SendSmsAsync(new OutgoingSms(decision.Address!, SmsText(message), key, claimed.CreatedAt, tag ?? effect.EffectId, retry), cancellationToken),
+                ChannelNames.WhatsApp => await channel.SendWhatsAppAsync(WhatsApp(message, decision, key, claimed.CreatedAt, retry), cancellationToken),
+                ChannelNames.WebChat => await ChatAsync(message, decision.Address!, effect, cancellationToken),
+                _ => await channel.SendEmailAsync(Email(message, decision.Address!, effect, key, retry), cancellationToken),
+            };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -204,13 +210,13 @@ public sealed class CustomerMessageSender(
             : claimed with { Status = MessageStatus.Failed, Reason = result.Error, ClaimedUntil = null, UpdatedAt = now };
         if (result.Accepted)
         {
-            if (tag is null)
+            if (tag is null && decision.Channel != ChannelNames.WebChat)
             {
                 await log.IndexAsync(result.ProviderMessageId!, final, cancellationToken);
             }
 
             await conversations.RecordAsync(
-                decision.Channel == "sms" ? ContactChannel.Sms : ContactChannel.Email,
+                ContactChannels.Parse(decision.Channel) ?? ContactChannel.Sms,
                 new Conversation(decision.Address!, effect.InstanceId, message.Customer.Id, message.JourneyId, message.Step, message.Ask is not null, now),
                 cancellationToken);
         }
@@ -229,8 +235,34 @@ public sealed class CustomerMessageSender(
     }
 
     /// <summary>Whether what went out on <paramref name="channel"/> holds the customer's referral link (<c>links.referral</c>).</summary>
-    private bool CarriesReferral(OutboundMessage message, string channel) =>
-        channel == "sms" ? referrals.IsIn(message.Sms?.Text) : referrals.IsIn(message.Email?.Html) || referrals.IsIn(message.Email?.Text);
+    private bool CarriesReferral(OutboundMessage message, string channel) => channel switch
+    {
+        ChannelNames.Sms => referrals.IsIn(message.Sms?.Text),
+        ChannelNames.WhatsApp => referrals.IsIn(message.WhatsApp?.Text) || message.WhatsApp?.Template?.Parameters.Any(referrals.IsIn) == true,
+        ChannelNames.WebChat => referrals.IsIn(message.WebChat?.Text),
+        _ => referrals.IsIn(message.Email?.Html) || referrals.IsIn(message.Email?.Text),
+    };
+
+    /// <summary>WhatsApp in the form the rules chose: free text inside the 24-hour window, the approved template outside it.</summary>
+    private static OutgoingWhatsApp WhatsApp(OutboundMessage message, SendDecision decision, Guid key, DateTimeOffset firstAttempt, bool retry)
+    {
+        var content = message.WhatsApp!;
+        return decision.Form == WhatsAppForms.Text
+            ? new OutgoingWhatsApp(decision.Address!, WhatsAppText(message, content.Text!), null, key, firstAttempt, retry)
+            : new OutgoingWhatsApp(decision.Address!, null, content.Template, key, firstAttempt, retry);
+    }
+
+    /// <summary>Marketing free text on WhatsApp says how to stop, as texts do (templates carry it in their approved wording).</summary>
+    private static string WhatsAppText(OutboundMessage message, string text) =>
+        message.Class == "marketing" && !text.Contains("STOP", StringComparison.OrdinalIgnoreCase) ? text + "\n\nReply STOP to opt out." : text;
+
+    /// <summary>The chat's "send" is a line in the customer's transcript, written once under the message's id.</summary>
+    private async Task<ChannelResult> ChatAsync(OutboundMessage message, string customerId, MessageRef effect, CancellationToken cancellationToken)
+    {
+        var author = message.Kind == OutboundKind.Agent ? Chat.ChatAuthor.Agent : Chat.ChatAuthor.Journey;
+        await chat.AppendAsync(customerId, new Chat.ChatLine(effect.EffectId, author, message.WebChat!.Text, time.GetUtcNow(), effect.InstanceId, message.JourneyId), cancellationToken);
+        return ChannelResult.Sent("chat:" + effect.EffectId);
+    }
 
     /// <summary>
     /// A sent message's counters: sent (per channel), a question asked (in total and for its ask step), and a referral
@@ -326,7 +358,8 @@ public sealed class CustomerMessageSender(
 
     private static string Preview(OutboundMessage message)
     {
-        var text = message.Sms?.Text ?? message.Email?.Subject ?? "";
+        var text = message.Sms?.Text ?? message.WhatsApp?.Text ?? message.WebChat?.Text ?? message.Email?.Subject
+            ?? (message.WhatsApp?.Template is { } t ? $"[{t.Name}] " + string.Join(" | ", t.Parameters) : "");
         return text.Length > 160 ? text[..160] : text;
     }
 }

@@ -24,6 +24,16 @@ public sealed class DevOutboxChannel(TableClient table, TimeProvider time, ILogg
     public Task<ChannelResult> SendEmailAsync(OutgoingEmail email, CancellationToken cancellationToken) =>
         StoreAsync("email", email.To, email.Subject, email.Text, email.IdempotencyKey, cancellationToken);
 
+    /// <summary>A template is shown as its name, language and parameters: what WhatsApp would fill in.</summary>
+    public Task<ChannelResult> SendWhatsAppAsync(OutgoingWhatsApp message, CancellationToken cancellationToken) =>
+        StoreAsync(
+            "whatsapp",
+            message.To,
+            message.Template is { } t ? $"template {t.Name} ({t.Language})" : null,
+            message.Text ?? string.Join(" | ", message.Template?.Parameters ?? []),
+            message.IdempotencyKey,
+            cancellationToken);
+
     public async Task<List<DevOutboxMessage>> ListAsync(int top, CancellationToken cancellationToken)
     {
         var messages = new List<DevOutboxMessage>();

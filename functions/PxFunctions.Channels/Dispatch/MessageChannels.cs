@@ -13,6 +13,12 @@ public sealed record OutgoingEmail(
     Guid IdempotencyKey,
     bool IsRetry);
 
+/// <summary>
+/// A WhatsApp message ready to go: exactly one of <see cref="Text"/> (free text, inside the 24-hour window) and
+/// <see cref="Template"/> (an approved template with its parameters). The idempotency key is stable across retries.
+/// </summary>
+public sealed record OutgoingWhatsApp(string To, string? Text, Journeys.Interpreter.WhatsAppTemplateContent? Template, Guid IdempotencyKey, DateTimeOffset FirstAttempt, bool IsRetry);
+
 /// <summary>What the channel did: accepted (with the provider's message id), or failed and whether to try again.</summary>
 public sealed record ChannelResult(bool Accepted, string? ProviderMessageId, bool Transient, string? Error)
 {
@@ -32,4 +38,6 @@ public interface IMessageChannel
     Task<ChannelResult> SendSmsAsync(OutgoingSms sms, CancellationToken cancellationToken);
 
     Task<ChannelResult> SendEmailAsync(OutgoingEmail email, CancellationToken cancellationToken);
+
+    Task<ChannelResult> SendWhatsAppAsync(OutgoingWhatsApp message, CancellationToken cancellationToken);
 }

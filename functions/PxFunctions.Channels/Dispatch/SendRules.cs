@@ -16,9 +16,19 @@ public sealed record SendDecision(string? Channel, string? Address, string? Supp
 {
     public IReadOnlyList<string> Passed { get; init; } = [];
 
+    /// <summary>On WhatsApp: <see cref="WhatsAppForms.Text"/> or <see cref="WhatsAppForms.Template"/>.</summary>
+    public string? Form { get; init; }
+
     public static SendDecision Go(string channel, string address, IReadOnlyList<string> passed) => new(channel, address, null, null, null) { Passed = passed };
 
     public static SendDecision Suppressed(string reason) => new(null, null, reason, null, null);
+}
+
+/// <summary>How a WhatsApp message goes: as free text (inside the window) or as the approved template.</summary>
+public static class WhatsAppForms
+{
+    public const string Text = "text";
+    public const string Template = "template";
 }
 
 /// <summary>Where consent stands on one address (read only when the decision reaches that channel).</summary>
@@ -31,7 +41,7 @@ public delegate ValueTask<IReadOnlyList<PastSend>> RecentSendsReader(Cancellatio
 /// The one send decision, for the live sender (<see cref="CustomerMessageSender"/>) and the journey simulator alike:
 /// consent for the message's class on each channel of its preference (the first allowed channel wins, else it is
 /// suppressed with every reason); for messages a journey initiates, quiet hours in the recipient's zone and region
-/// (SMS), the frequency cap across journeys, and a region's marketing-texts-per-24-hours cap, which hold the message
+/// (SMS, WhatsApp), WhatsApp's 24-hour window (free text inside it, the approved template outside), the frequency cap across journeys, and a region's marketing-texts-per-24-hours cap, which hold the message
 /// until they allow it; a message held longer than <see cref="DispatchSettings.MaxHold"/> since it was first asked
 /// for is suppressed. The facts come through readers, called lazily and in this order, so the live sender reads
 /// consent channel by channel only until one is allowed, and its recent sends only when a cap is looked at.
@@ -49,18 +59,23 @@ public sealed class SendRules(QuietHours quietHours, DispatchSettings settings)
         var refusals = new List<string>();
         string? chosen = null;
         string? address = null;
+        string? form = null;
         foreach (var name in message.Channels)
         {
-            var (contact, to, hasContent) = name == "sms"
-                ? (ContactChannel.Sms, message.Customer.Phone, message.Sms is not null)
-                : (ContactChannel.Email, message.Customer.Email, message.Email is not null);
-            if (to is null || !hasContent)
+            var (contact, to, hasContent, missing) = Target(message, name);
+            if (contact is null || to is null || !hasContent)
             {
-                refusals.Add(to is null ? $"no {(name == "sms" ? "phone number" : "email address")}" : $"no {name} content");
+                refusals.Add(contact is null ? $"'{name}' is not a channel" : to is null ? "no " + missing : $"no {name} content");
                 continue;
             }
 
-            var refusal = ConsentPolicy.Refusal(await consent(contact, to, cancellationToken), messageClass);
+            var state = await consent(contact.Value, to, cancellationToken);
+            var refusal = ConsentPolicy.Refusal(state, messageClass);
+            if (refusal is null && contact == ContactChannel.WhatsApp)
+            {
+                (form, refusal) = WhatsAppForm(message.WhatsApp!, state, now);
+            }
+
             if (refusal is null)
             {
                 (chosen, address) = (name, to);
@@ -78,27 +93,55 @@ public sealed class SendRules(QuietHours quietHours, DispatchSettings settings)
         if (message.Kind != OutboundKind.Journey)
         {
             // Answers to the customer (FAQ, agent, confirmations) go at once: they reply to what the customer just wrote.
-            return SendDecision.Go(chosen, address!, refusals);
+            return SendDecision.Go(chosen, address!, refusals) with { Form = form };
         }
 
         var (until, reason) = await HoldAsync(message, chosen, messageClass, now, recent, cancellationToken);
         if (until is null)
         {
-            return SendDecision.Go(chosen, address!, refusals);
+            return SendDecision.Go(chosen, address!, refusals) with { Form = form };
         }
 
         return now - firstAskedAt > settings.MaxHold
             ? SendDecision.Suppressed($"held longer than {settings.MaxHold.TotalDays:0} days ({reason})")
-            : new SendDecision(chosen, address, null, until, reason) { Passed = refusals };
+            : new SendDecision(chosen, address, null, until, reason) { Passed = refusals, Form = form };
     }
 
-    /// <summary>When a journey's message must wait: quiet hours (SMS), the frequency cap, a region's marketing cap.</summary>
+    /// <summary>How long after the customer's last WhatsApp message free text may go (Meta's customer service window).</summary>
+    public static readonly TimeSpan WhatsAppWindow = TimeSpan.FromHours(24);
+
+    /// <summary>A channel's address on the message, whether the message has content for it, and what is missing when it has no address.</summary>
+    private static (ContactChannel? Contact, string? To, bool HasContent, string Missing) Target(OutboundMessage message, string name) => ContactChannels.Parse(name) switch
+    {
+        ContactChannel.Sms => (ContactChannel.Sms, message.Customer.Phone, message.Sms is not null, "phone number"),
+        ContactChannel.Email => (ContactChannel.Email, message.Customer.Email, message.Email is not null, "email address"),
+        ContactChannel.WhatsApp => (ContactChannel.WhatsApp, message.Customer.Phone, message.WhatsApp is not null, "phone number"),
+        ContactChannel.WebChat => (ContactChannel.WebChat, message.Customer.Id, message.WebChat is not null, "customer id for the chat"),
+        _ => (null, null, false, ""),
+    };
+
+    /// <summary>
+    /// WhatsApp: free text only within <see cref="WhatsAppWindow"/> of the customer's last message; otherwise the
+    /// approved template, or, without one, the next channel.
+    /// </summary>
+    private static (string? Form, string? Refusal) WhatsAppForm(WhatsAppContent content, ConsentState state, DateTimeOffset now)
+    {
+        var inWindow = state.LastInboundAt is { } last && now - last < WhatsAppWindow;
+        return (inWindow, content) switch
+        {
+            (true, { Text: not null }) => (WhatsAppForms.Text, null),
+            (_, { Template: not null }) => (WhatsAppForms.Template, null),
+            _ => (null, "whatsapp is outside the 24-hour window and the message has no approved template"),
+        };
+    }
+
+    /// <summary>When a journey's message must wait: quiet hours (SMS and WhatsApp), the frequency cap, a region's marketing cap (SMS).</summary>
     private async ValueTask<(DateTimeOffset? Until, string? Reason)> HoldAsync(
         OutboundMessage message, string chosen, MessageClass messageClass, DateTimeOffset now, RecentSendsReader recent, CancellationToken cancellationToken)
     {
         var zone = message.Customer.TimeZone is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var z) ? z : TimeZoneInfo.Utc;
         var region = message.Customer.Region;
-        if (chosen == "sms")
+        if (chosen is ChannelNames.Sms or ChannelNames.WhatsApp)
         {
             var allowed = quietHours.NextAllowed(now, zone, region);
             if (allowed > now)

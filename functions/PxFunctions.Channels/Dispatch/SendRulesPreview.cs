@@ -17,7 +17,10 @@ public sealed class SendRulesPreview(SendRules rules) : IDispatchPreview
             send.Message,
             send.RequestedAt,
             send.Now,
-            (channel, address, _) => ValueTask.FromResult(State(channel, address, channel == ContactChannel.Sms ? send.Consent.Sms : send.Consent.Email)),
+            (channel, address, _) => ValueTask.FromResult(State(channel, address, send.Consent.For(channel.Name())) with
+            {
+                LastInboundAt = send.LastReplies.TryGetValue(channel.Name(), out var at) ? at : null,
+            }),
             _ => ValueTask.FromResult<IReadOnlyList<PastSend>>(send.Sent
                 .Where(s => s.SentAt >= rules.LookBackFrom(send.Now))
                 .Select(s => new PastSend(Kind(s.Kind), s.Class, s.Channel, s.SentAt))

@@ -102,7 +102,11 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
     {
         if (record is { Status: MessageStatus.Delivered, JourneyId: { } journey })
         {
-            await metrics.RecordAsync(Metrics.MetricEvent.One("delivered:" + record.EffectId, at, journey, "messages_delivered"), cancellationToken);
+            await metrics.RecordAsync(
+                record.Channel is { } channel
+                    ? Metrics.MetricEvent.OnChannel("delivered:" + record.EffectId, at, journey, "messages_delivered", channel)
+                    : Metrics.MetricEvent.One("delivered:" + record.EffectId, at, journey, "messages_delivered"),
+                cancellationToken);
         }
     }
 }

@@ -32,17 +32,17 @@ public sealed class ReplyRouter(Conversations conversations, IJourneyInstances i
         {
             if (await instances.GetAsync(candidate.InstanceId, cancellationToken) is { IsActive: true })
             {
-                var name = channel == ContactChannel.Sms ? "sms" : "email";
+                var name = channel.Name();
                 var reference = await texts.SaveAsync(candidate.InstanceId, "reply:" + eventId, new JourneyText("customer", name, text, at), cancellationToken);
                 var data = new JsonObject { ["ref"] = reference, ["channel"] = name, ["at"] = at };
                 await instances.RaiseEventAsync(candidate.InstanceId, JourneyInterpreter.Events.Reply, data, "reply:" + eventId, cancellationToken);
-                await metrics.RecordAsync(Metrics.MetricEvent.One("reply:" + eventId, at, candidate.JourneyId, "replies"), cancellationToken);
+                await metrics.RecordAsync(Metrics.MetricEvent.OnChannel("reply:" + eventId, at, candidate.JourneyId, "replies", name), cancellationToken);
                 return new InboundOutcome(InboundOutcome.Routed, candidate.InstanceId);
             }
         }
 
         // Nobody is listening: keep it where a person can see it, never drop it.
-        await records.AddAsync("a:" + address, "unrouted", eventId, new JsonObject { ["channel"] = channel.ToString().ToLowerInvariant(), ["text"] = text, ["at"] = at }.ToJsonString(), time.GetUtcNow(), cancellationToken);
+        await records.AddAsync("a:" + address, "unrouted", eventId, new JsonObject { ["channel"] = channel.Name(), ["text"] = text, ["at"] = at }.ToJsonString(), time.GetUtcNow(), cancellationToken);
         return new InboundOutcome(InboundOutcome.Unrouted);
     }
 }
@@ -83,7 +83,7 @@ public sealed class InboundSmsHandler(
                 }
 
                 await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, number, ConsentAction.OptedOut, receivedAt, "sms reply", text, "sms:" + messageId), cancellationToken);
-                await metrics.RecordAsync(Metrics.MetricEvent.One("optout:sms:" + messageId, receivedAt, await LatestJourneyAsync(number, cancellationToken), "opt_outs"), cancellationToken);
+                await metrics.RecordAsync(Metrics.MetricEvent.OnChannel("optout:sms:" + messageId, receivedAt, await LatestJourneyAsync(number, cancellationToken), "opt_outs", "sms"), cancellationToken);
                 if (confirmation is not null)
                 {
                     await DeliverAsync(confirmation, OptOutConfirmation, cancellationToken);

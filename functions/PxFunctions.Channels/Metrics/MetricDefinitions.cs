@@ -6,20 +6,30 @@ namespace PxFunctions.Channels.Metrics;
 /// </summary>
 public static class MetricDefinitions
 {
+    // Declared before the counters, which are built from them (static fields initialise in order).
+    /// <summary>The counters kept per channel (<c>{counter}_{channel}</c>), each a part of its total.</summary>
+    public static readonly IReadOnlyList<string> PerChannel = ["messages_sent", "messages_delivered", "replies", "opt_outs"];
+
+    private static readonly Dictionary<string, string> ChannelTitles = new()
+    {
+        [Journeys.Definitions.ChannelNames.Sms] = "SMS",
+        [Journeys.Definitions.ChannelNames.WhatsApp] = "WhatsApp",
+        [Journeys.Definitions.ChannelNames.Email] = "email",
+        [Journeys.Definitions.ChannelNames.WebChat] = "the web chat",
+    };
+
     /// <summary>Counters kept in the aggregate rows, each with its definition.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Counters = new Dictionary<string, string>
+    public static readonly IReadOnlyDictionary<string, string> Counters = WithChannels(new Dictionary<string, string>
     {
         ["journeys_started"] = "Journey instances started (one per order line that matched a journey), by the day they started.",
-        ["messages_sent"] = "Messages a journey sent to a customer and the channel accepted (SMS and email), by the day sent.",
-        ["messages_sent_sms"] = "Messages sent by SMS.",
-        ["messages_sent_email"] = "Messages sent by email.",
+        ["messages_sent"] = "Messages a journey sent to a customer and the channel accepted (SMS, WhatsApp, email, chat), by the day sent.",
         ["messages_suppressed"] = "Journey messages not sent on purpose (no consent, opted out, journey terminated).",
-        ["messages_delivered"] = "Sent messages the provider reported delivered (SMS delivery report, email Delivered/Expanded), by the day reported.",
+        ["messages_delivered"] = "Sent messages the provider reported delivered (SMS delivery report, WhatsApp delivered or read, email Delivered/Expanded), by the day reported.",
         ["questions_asked"] = "Messages sent that ask the customer a question.",
-        ["replies"] = "Customer replies routed to a journey (SMS replies, and email answer links that reached a running journey; keywords such as STOP are not replies).",
+        ["replies"] = "Customer replies routed to a journey (SMS, WhatsApp, email and chat replies, and email answer links that reached a running journey; keywords such as STOP are not replies).",
         ["link_clicks"] = "Answer-link clicks by customers on journey emails: a confirmed click (POST; opening the link counts nothing), once per link, for the journey of its message.",
         ["answers"] = "Questions answered by the customer (a fact/answer recorded by the journey; per ask step in the API's questions).",
-        ["opt_outs"] = "Opt-outs by customers, once per opt-out event: SMS STOP and its synonyms (for the journey of the latest journey message to the number), email unsubscribe links (once per link, for the journey of its message).",
+        ["opt_outs"] = "Opt-outs by customers, once per opt-out event: STOP and its synonyms by SMS, WhatsApp or chat (for the journey of the latest journey message to the address), email unsubscribe links (once per link, for the journey of its message).",
         ["auto_answers"] = "Customers' questions and problems answered from a knowledge base (answers sent, once per message), without a person.",
         ["handoffs"] = "Conversations handed to the team by a journey (support tickets; the customer's later messages to a ticket are not new ones).",
         ["handoffs_closed"] = "Handoffs an agent closed (once per handoff, however often it is closed), by the day closed.",
@@ -37,7 +47,31 @@ public static class MetricDefinitions
         ["referrals_issued"] = "Journey messages sent with the customer's referral link (links.referral), once per message.",
         ["referrals_clicked"] = "Referral links opened (GET /api/ref/{token}), once per link and UTC day.",
         ["referrals_converted"] = "Orders that came through a referral link (its px_ref code on the order's landing page), once per order, attributed to the referring journey; the referrer's own orders are not counted.",
-    };
+    });
+
+
+    /// <summary>The name of a counter's part for one channel (<c>replies_whatsapp</c>).</summary>
+    public static string ForChannel(string counter, string channel) => counter + "_" + channel;
+
+
+    /// <summary>Adds, after each of <see cref="PerChannel"/>, its part on every channel.</summary>
+    private static Dictionary<string, string> WithChannels(Dictionary<string, string> counters)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var (name, definition) in counters)
+        {
+            result[name] = definition;
+            if (PerChannel.Contains(name))
+            {
+                foreach (var channel in Journeys.Definitions.ChannelNames.All.Where(c => name != "messages_delivered" || c != Journeys.Definitions.ChannelNames.WebChat))
+                {
+                    result[ForChannel(name, channel)] = $"{name} by {ChannelTitles[channel]}.";
+                }
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>Metrics computed from the counters, with their definitions.</summary>
     public static readonly IReadOnlyDictionary<string, string> Derived = new Dictionary<string, string>
@@ -52,6 +86,10 @@ public static class MetricDefinitions
         ["revenue_attributed"] = "revenue_attributed_minor / 100: attributed revenue in the shop's currency.",
         ["five_star_rate"] = "ratings_5 / ratings (0..1).",
         ["delivery_rate"] = "messages_delivered / messages_sent (0..1).",
+        ["reply_rate_sms"] = "replies_sms / messages_sent_sms (0..1).",
+        ["reply_rate_whatsapp"] = "replies_whatsapp / messages_sent_whatsapp (0..1).",
+        ["reply_rate_email"] = "replies_email / messages_sent_email (0..1).",
+        ["reply_rate_webchat"] = "replies_webchat / messages_sent_webchat (0..1).",
     };
 
     public static IEnumerable<string> Names => Counters.Keys.Concat(Derived.Keys);
@@ -72,6 +110,11 @@ public static class MetricDefinitions
         values["revenue_attributed"] = C("revenue_attributed_minor") / 100;
         values["five_star_rate"] = Ratio(C("ratings_5"), C("ratings"));
         values["delivery_rate"] = Ratio(C("messages_delivered"), C("messages_sent"));
+        foreach (var channel in Journeys.Definitions.ChannelNames.All)
+        {
+            values["reply_rate_" + channel] = Ratio(C(ForChannel("replies", channel)), C(ForChannel("messages_sent", channel)));
+        }
+
         return values;
     }
 }

@@ -11,6 +11,10 @@ public sealed record MetricEvent(string Id, DateTimeOffset At, string? Journey, 
     public static MetricEvent One(string id, DateTimeOffset at, string? journey, string counter) =>
         new(id, at, journey, new Dictionary<string, long> { [MetricColumns.Counter(counter)] = 1 });
 
+    /// <summary>One of a counter kept per channel (<see cref="MetricDefinitions.PerChannel"/>): its total and its part for the channel.</summary>
+    public static MetricEvent OnChannel(string id, DateTimeOffset at, string? journey, string counter, string channel) =>
+        Of(id, at, journey, (counter, 1), (MetricDefinitions.ForChannel(counter, channel), 1));
+
     /// <summary>A journey reached a step: the funnel's counter for that version, stage and step.</summary>
     public static MetricEvent Of(string id, DateTimeOffset at, string? journey, params (string Counter, long Amount)[] counters) =>
         new(id, at, journey, counters.ToDictionary(c => MetricColumns.Counter(c.Counter), c => c.Amount));

@@ -94,7 +94,7 @@ public sealed record ZeroPartyProfile(IReadOnlyList<ProfileAnswer> Answers, Prof
                 var marketing = s.Marketing && !s.OptedOut && !s.Suppressed;
                 var state = s.OptedOut ? "opted out" : s.Suppressed ? "suppressed" : marketing ? "marketing and service" : s.Service ? "service only" : "none";
                 return new ChannelPreference(
-                    s.Channel == ContactChannel.Sms ? "sms" : "email",
+                    s.Channel.Name(),
                     Redact.Address(s.Address),
                     state,
                     s.Service && !s.OptedOut && !s.Suppressed,

@@ -361,6 +361,10 @@ public sealed class IntakeProcessor(
         {
             "subscribed" => ConsentAction.MarketingGranted,
             "unsubscribed" or "not_subscribed" => ConsentAction.MarketingWithdrawn,
+
+            // WhatsApp: the customer opted in to messages there (service), or out of them altogether.
+            "opted_in" when e.Channel == ContactChannel.WhatsApp => ConsentAction.OptedIn,
+            "opted_out" when e.Channel == ContactChannel.WhatsApp => ConsentAction.OptedOut,
             _ => (ConsentAction?)null,
         };
         // The stored body names the customer: tie it to their key even when they never ordered, so erasing them finds it.
@@ -371,7 +375,7 @@ public sealed class IntakeProcessor(
         }
 
         await consent.RecordAsync(
-            new ConsentChange(e.Sms ? ContactChannel.Sms : ContactChannel.Email, address, action.Value, e.At, $"{e.Source} consent update", $"state={e.State}; opt_in_level={e.OptInLevel}", $"{e.Source}:{e.Shop}:{webhookKey}", profile?.Key),
+            new ConsentChange(e.Channel, address, action.Value, e.At, $"{e.Source} consent update", $"state={e.State}; opt_in_level={e.OptInLevel}", $"{e.Source}:{e.Shop}:{webhookKey}", profile?.Key),
             cancellationToken);
         return ($"consent {action}", key);
     }

@@ -35,6 +35,7 @@ public sealed class CustomerErasure(
     WebhookInbox inbox,
     AddressHasher hasher,
     IEnumerable<DevOutboxChannel> outbox,
+    PxFunctions.Channels.Chat.ChatTranscript chat,
     TimeProvider time,
     ILogger<CustomerErasure> logger)
 {
@@ -73,9 +74,17 @@ public sealed class CustomerErasure(
 
         foreach (var phone in customer.Phones)
         {
-            await conversations.ForgetAsync(ContactChannel.Sms, phone, cancellationToken);
-            await consent.AnonymiseAsync(ContactChannel.Sms, phone, cancellationToken);
+            foreach (var channel in new[] { ContactChannel.Sms, ContactChannel.WhatsApp })
+            {
+                await conversations.ForgetAsync(channel, phone, cancellationToken);
+                await consent.AnonymiseAsync(channel, phone, cancellationToken);
+            }
         }
+
+        // The chat is addressed by the customer's id: its transcript goes, its consent keeps only what compliance needs.
+        await chat.ForgetAsync(customerKey, cancellationToken);
+        await conversations.ForgetAsync(ContactChannel.WebChat, customerKey, cancellationToken);
+        await consent.AnonymiseAsync(ContactChannel.WebChat, customerKey, cancellationToken);
 
         foreach (var email in customer.Emails)
         {

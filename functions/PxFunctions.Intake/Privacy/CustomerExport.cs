@@ -87,14 +87,19 @@ public sealed class CustomerExport(
 
         var addresses = new JsonArray();
         var consents = new List<ProfileConsent>();
-        foreach (var (channel, address) in customer.Phones.Select(p => (ContactChannel.Sms, p)).Concat(customer.Emails.Select(e => (ContactChannel.Email, e))))
+        foreach (var (channel, address) in customer.Phones.SelectMany(p => new[] { (ContactChannel.Sms, p), (ContactChannel.WhatsApp, p) }).Concat(customer.Emails.Select(e => (ContactChannel.Email, e))))
         {
             var state = await consent.GetAsync(channel, address, cancellationToken);
             var history = await consent.HistoryAsync(channel, address, cancellationToken);
+            if (channel == ContactChannel.WhatsApp && history.Count == 0)
+            {
+                continue;
+            }
+
             consents.Add(new ProfileConsent(state, history));
             addresses.Add(new JsonObject
             {
-                ["channel"] = channel.ToString().ToLowerInvariant(),
+                ["channel"] = channel.Name(),
                 ["address"] = address,
                 ["consent"] = JsonSerializer.SerializeToNode(state, Json),
                 ["consentHistory"] = JsonSerializer.SerializeToNode(history, Json),

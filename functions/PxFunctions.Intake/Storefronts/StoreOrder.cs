@@ -130,9 +130,13 @@ public sealed record FulfillmentEvent(string Source, string Shop, string OrderId
 public sealed record RefundEvent(string Source, string Shop, string OrderId, IReadOnlyList<string> LineItemIds, bool Full, DateTimeOffset At)
     : StoreEvent(Source, Shop, At);
 
-/// <summary>A customer's marketing consent changed on one channel, as the storefront reports it.</summary>
-public sealed record ConsentEvent(string Source, string Shop, string? CustomerId, bool Sms, string? Address, string? State, string? OptInLevel, DateTimeOffset At)
-    : StoreEvent(Source, Shop, At);
+/// <summary>A customer's consent changed on one channel (marketing on SMS and email; opt-in on WhatsApp), as the storefront reports it.</summary>
+public sealed record ConsentEvent(string Source, string Shop, string? CustomerId, PxFunctions.Channels.Compliance.ContactChannel Channel, string? Address, string? State, string? OptInLevel, DateTimeOffset At)
+    : StoreEvent(Source, Shop, At)
+{
+    /// <summary>The address is a phone number (SMS, WhatsApp).</summary>
+    public bool Sms => PxFunctions.Channels.Compliance.ContactChannels.IsPhone(Channel);
+}
 
 /// <summary>GDPR: erase a customer (<c>customers/redact</c>) or export their data (<c>customers/data_request</c>).</summary>
 public sealed record PrivacyEvent(string Source, string Shop, bool Erase, string? CustomerId, string? Email, string? Phone, IReadOnlyList<string> OrderIds, string? RequestId, DateTimeOffset At)

@@ -55,10 +55,10 @@ public static class ShopifyPayloads
                     Json.Date(root, "created_at") ?? triggeredAt);
             case "customers_marketing_consent/update" or "customers/marketing_consent_update":
                 var sms = root["sms_marketing_consent"] ?? throw new IntakeValidationException("$.sms_marketing_consent", "is required.");
-                return new ConsentEvent(StoreSources.Shopify, shop, Json.Str(root, "id"), Sms: true, Json.Str(root, "phone"), Json.Str(sms, "state"), Json.Str(sms, "opt_in_level"), Json.Date(sms, "consent_updated_at") ?? triggeredAt);
+                return new ConsentEvent(StoreSources.Shopify, shop, Json.Str(root, "id"), PxFunctions.Channels.Compliance.ContactChannel.Sms, Json.Str(root, "phone"), Json.Str(sms, "state"), Json.Str(sms, "opt_in_level"), Json.Date(sms, "consent_updated_at") ?? triggeredAt);
             case "customers_email_marketing_consent/update" or "customers/email_marketing_consent_update":
                 var email = root["email_marketing_consent"] ?? throw new IntakeValidationException("$.email_marketing_consent", "is required.");
-                return new ConsentEvent(StoreSources.Shopify, shop, Json.Str(root, "customer_id"), Sms: false, Json.Str(root, "email_address"), Json.Str(email, "state"), Json.Str(email, "opt_in_level"), Json.Date(email, "consent_updated_at") ?? triggeredAt);
+                return new ConsentEvent(StoreSources.Shopify, shop, Json.Str(root, "customer_id"), PxFunctions.Channels.Compliance.ContactChannel.Email, Json.Str(root, "email_address"), Json.Str(email, "state"), Json.Str(email, "opt_in_level"), Json.Date(email, "consent_updated_at") ?? triggeredAt);
             case "customers/redact" or "customers/data_request":
                 var customer = root["customer"] as JsonObject ?? throw new IntakeValidationException("$.customer", "is required.");
                 var erase = topic == "customers/redact";
@@ -250,12 +250,13 @@ public static class GenericPayloads
         {
             var consent = root["consent"] as JsonObject ?? throw new IntakeValidationException("$.consent", "is required.");
             var channel = Json.Required(consent, "channel", "$.consent");
-            if (channel is not ("sms" or "email"))
+            if (channel is not ("sms" or "email" or "whatsapp"))
             {
-                throw new IntakeValidationException("$.consent.channel", "must be sms or email.");
+                throw new IntakeValidationException("$.consent.channel", "must be sms, email or whatsapp.");
             }
 
-            return (id, new ConsentEvent(StoreSources.Orders, shop, Json.Str(consent, "customer_id"), channel == "sms", Json.Required(consent, "address", "$.consent"), Json.Required(consent, "state", "$.consent"), Json.Str(consent, "opt_in_level"), Json.Date(consent, "at") ?? at));
+            var contact = PxFunctions.Channels.Compliance.ContactChannels.Parse(channel)!.Value;
+            return (id, new ConsentEvent(StoreSources.Orders, shop, Json.Str(consent, "customer_id"), contact, Json.Required(consent, "address", "$.consent"), Json.Required(consent, "state", "$.consent"), Json.Str(consent, "opt_in_level"), Json.Date(consent, "at") ?? at));
         }
 
         var orderNode = root["order"] as JsonObject ?? throw new IntakeValidationException("$.order", "is required.");

@@ -78,10 +78,49 @@ public sealed record JourneyTrigger
     }
 }
 
+/// <summary>The channels a journey can talk on, in the names journeys, APIs and metrics use (<see cref="ChannelNames"/>).</summary>
 public enum MessageChannel
 {
     Sms,
     Email,
+
+    /// <summary>WhatsApp through ACS Advanced Messaging: free text within 24 hours of the customer's last message, an approved template otherwise.</summary>
+    WhatsApp,
+
+    /// <summary>The chat widget on the brand's site or order page (the app's own transcript).</summary>
+    WebChat,
+}
+
+/// <summary>The written names of <see cref="MessageChannel"/>: <c>sms</c>, <c>email</c>, <c>whatsapp</c>, <c>webchat</c>.</summary>
+public static class ChannelNames
+{
+    public const string Sms = "sms";
+    public const string Email = "email";
+    public const string WhatsApp = "whatsapp";
+    public const string WebChat = "webchat";
+
+    /// <summary>Every channel, in the default order of preference.</summary>
+    public static readonly IReadOnlyList<string> All = [Sms, WhatsApp, Email, WebChat];
+
+    /// <summary>For messages: "sms, whatsapp, email, webchat".</summary>
+    public static string List => string.Join(", ", All);
+
+    public static string Of(MessageChannel channel) => channel switch
+    {
+        MessageChannel.Sms => Sms,
+        MessageChannel.Email => Email,
+        MessageChannel.WhatsApp => WhatsApp,
+        _ => WebChat,
+    };
+
+    public static MessageChannel? Parse(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        Sms => MessageChannel.Sms,
+        Email => MessageChannel.Email,
+        WhatsApp => MessageChannel.WhatsApp,
+        WebChat => MessageChannel.WebChat,
+        _ => null,
+    };
 }
 
 /// <summary>Whether a message serves the purchase (order, usage help) or sells; marketing needs marketing consent.</summary>
@@ -108,11 +147,17 @@ public sealed record ReplyRules
 
 public sealed record FaqEntry(IReadOnlyList<string> Match, MessageTemplates Reply, string Path);
 
-/// <summary>A message's templates: per channel, per locale (Liquid).</summary>
+/// <summary>
+/// A message's templates: per channel, per locale (Liquid). WhatsApp and WebChat fall back to the SMS text when they
+/// have none of their own, so every message a journey can text it can also write on WhatsApp (inside the 24-hour
+/// window) and in the chat.
+/// </summary>
 public sealed record MessageTemplates
 {
     public IReadOnlyDictionary<string, string> Sms { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, EmailTemplate> Email { get; init; } = new Dictionary<string, EmailTemplate>();
+    public IReadOnlyDictionary<string, WhatsAppTemplate> WhatsApp { get; init; } = new Dictionary<string, WhatsAppTemplate>();
+    public IReadOnlyDictionary<string, string> WebChat { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Path of the <c>message</c> object in the document, for errors.</summary>
     public required string Path { get; init; }
@@ -120,9 +165,30 @@ public sealed record MessageTemplates
     public bool Has(MessageChannel channel, string locale) => channel switch
     {
         MessageChannel.Sms => Sms.ContainsKey(locale),
-        _ => Email.ContainsKey(locale),
+        MessageChannel.Email => Email.ContainsKey(locale),
+        MessageChannel.WhatsApp => WhatsApp.ContainsKey(locale) || Sms.ContainsKey(locale),
+        _ => WebChat.ContainsKey(locale) || Sms.ContainsKey(locale),
     };
+
+    /// <summary>The free text for WhatsApp in a locale: its own, else the SMS text.</summary>
+    public string? WhatsAppText(string locale) =>
+        WhatsApp.TryGetValue(locale, out var w) && w.Text is { } text ? text : Sms.GetValueOrDefault(locale);
+
+    /// <summary>The chat text in a locale: its own, else the SMS text.</summary>
+    public string? WebChatText(string locale) => WebChat.TryGetValue(locale, out var text) ? text : Sms.GetValueOrDefault(locale);
 }
+
+/// <summary>
+/// A message on WhatsApp in one locale: free text (used inside the 24-hour window; the SMS text when absent) and the
+/// approved template a business may send at any time.
+/// </summary>
+public sealed record WhatsAppTemplate(string? Text, ApprovedTemplate? Template);
+
+/// <summary>
+/// A template approved for the brand's WhatsApp Business account: its name and language as registered, and one Liquid
+/// expression per body parameter (<c>{{1}}</c>, <c>{{2}}</c>...), in order.
+/// </summary>
+public sealed record ApprovedTemplate(string Name, string Language, IReadOnlyList<string> Parameters);
 
 /// <param name="Text">Plain-text part; derived from the HTML when absent.</param>
 public sealed record EmailTemplate(string Subject, string Html, string? Text);

@@ -629,23 +629,19 @@ public sealed partial class JourneyReader
         var names = _r.Strings(obj, "channels", path);
         for (var i = 0; i < names.Count; i++)
         {
-            switch (names[i].ToLowerInvariant())
+            if (ChannelNames.Parse(names[i]) is { } channel)
             {
-                case "sms":
-                    channels.Add(MessageChannel.Sms);
-                    break;
-                case "email":
-                    channels.Add(MessageChannel.Email);
-                    break;
-                default:
-                    _r.Error(DocumentReader.Item(DocumentReader.Child(path, "channels"), i), $"'{names[i]}' is not a channel (sms, email).");
-                    break;
+                channels.Add(channel);
+            }
+            else
+            {
+                _r.Error(DocumentReader.Item(DocumentReader.Child(path, "channels"), i), $"'{names[i]}' is not a channel ({ChannelNames.List}).");
             }
         }
 
         if (names.Count == 0)
         {
-            _r.Error(DocumentReader.Child(path, "channels"), "must name at least one channel (sms, email).");
+            _r.Error(DocumentReader.Child(path, "channels"), $"must name at least one channel ({ChannelNames.List}).");
         }
 
         return channels.Distinct().ToList();
@@ -668,7 +664,7 @@ public sealed partial class JourneyReader
 
     private MessageTemplates? Templates(JsonNode? node, string path)
     {
-        var obj = _r.Object(node, path, ["sms", "email"]);
+        var obj = _r.Object(node, path, ["sms", "email", "whatsapp", "webchat"]);
         if (obj is null)
         {
             return null;
@@ -711,12 +707,80 @@ public sealed partial class JourneyReader
             }
         }
 
-        if (!obj.ContainsKey("sms") && !obj.ContainsKey("email"))
+        var webchat = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (obj["webchat"] is { } chatNode && _r.Object(chatNode, DocumentReader.Child(path, "webchat"), Keys(chatNode)) is { } chatObj)
         {
-            _r.Error(path, "needs templates for at least one channel (sms, email).");
+            foreach (var (locale, _) in chatObj)
+            {
+                if (CheckLocale(locale, DocumentReader.Child(path, "webchat")) && _r.String(chatObj, locale, DocumentReader.Child(path, "webchat"), required: true) is { } text)
+                {
+                    webchat[locale] = text;
+                }
+            }
         }
 
-        return new MessageTemplates { Sms = sms, Email = email, Path = path };
+        var whatsapp = obj["whatsapp"] is { } waNode ? WhatsApp(waNode, DocumentReader.Child(path, "whatsapp")) : [];
+        if (!obj.ContainsKey("sms") && !obj.ContainsKey("email") && !obj.ContainsKey("whatsapp") && !obj.ContainsKey("webchat"))
+        {
+            _r.Error(path, $"needs templates for at least one channel ({ChannelNames.List}).");
+        }
+
+        return new MessageTemplates { Sms = sms, Email = email, WhatsApp = whatsapp, WebChat = webchat, Path = path };
+    }
+
+    /// <summary><c>whatsapp: {locale: {text?, template?: {name, language, parameters: [Liquid...]}}}</c>.</summary>
+    private Dictionary<string, WhatsAppTemplate> WhatsApp(JsonNode node, string path)
+    {
+        var result = new Dictionary<string, WhatsAppTemplate>(StringComparer.Ordinal);
+        if (_r.Object(node, path, Keys(node)) is not { } byLocale)
+        {
+            return result;
+        }
+
+        foreach (var (locale, value) in byLocale)
+        {
+            var at = DocumentReader.Child(path, locale);
+            if (!CheckLocale(locale, path) || _r.Object(value, at, ["text", "template"]) is not { } w)
+            {
+                continue;
+            }
+
+            var text = _r.String(w, "text", at);
+            ApprovedTemplate? template = null;
+            if (w.ContainsKey("template"))
+            {
+                var tAt = DocumentReader.Child(at, "template");
+                if (_r.Object(w["template"], tAt, ["name", "language", "parameters"]) is { } t)
+                {
+                    var name = _r.String(t, "name", tAt, required: true);
+                    var language = _r.String(t, "language", tAt, required: true);
+                    var parameters = t.ContainsKey("parameters") ? _r.Strings(t, "parameters", tAt) : [];
+                    if (name is not null && !TemplateNamePattern().IsMatch(name))
+                    {
+                        _r.Error(DocumentReader.Child(tAt, "name"), $"'{name}' is not a WhatsApp template name (lower-case letters, digits and underscores, as approved).");
+                    }
+                    else if (language is not null && !TemplateLanguagePattern().IsMatch(language))
+                    {
+                        _r.Error(DocumentReader.Child(tAt, "language"), $"'{language}' is not a WhatsApp template language code such as en, en_US or pt_BR.");
+                    }
+                    else if (name is not null && language is not null)
+                    {
+                        template = new ApprovedTemplate(name, language, parameters);
+                    }
+                }
+            }
+
+            if (text is null && !w.ContainsKey("template"))
+            {
+                _r.Error(at, "needs 'text', 'template' or both.");
+            }
+            else if (text is not null || template is not null)
+            {
+                result[locale] = new WhatsAppTemplate(text, template);
+            }
+        }
+
+        return result;
     }
 
     private bool CheckLocale(string locale, string path)
@@ -740,6 +804,12 @@ public sealed partial class JourneyReader
 
     [GeneratedRegex("^[a-z]{2,3}(-[A-Z]{2})?$")]
     private static partial Regex LocalePattern();
+
+    [GeneratedRegex("^[a-z0-9_]{1,512}$")]
+    private static partial Regex TemplateNamePattern();
+
+    [GeneratedRegex("^[a-z]{2,3}(_[A-Za-z]{2,4})?$")]
+    private static partial Regex TemplateLanguagePattern();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,39}$")]
     internal static partial Regex FactPattern();

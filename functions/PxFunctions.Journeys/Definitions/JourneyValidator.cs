@@ -194,14 +194,34 @@ public static class JourneyValidator
             {
                 foreach (var locale in d.Locales.Where(l => !message.Has(channel, l)))
                 {
-                    var name = channel == MessageChannel.Sms ? "sms" : "email";
-                    errors.Add(new JourneyError($"{message.Path}.{name}", $"has no template for locale '{locale}' (the journey sends {name} in {string.Join(", ", d.Locales)})."));
+                    var name = ChannelNames.Of(channel);
+                    var fallback = channel is MessageChannel.WhatsApp or MessageChannel.WebChat ? " or an sms text to fall back on" : "";
+                    errors.Add(new JourneyError($"{message.Path}.{name}", $"has no template for locale '{locale}'{fallback} (the journey sends {name} in {string.Join(", ", d.Locales)})."));
                 }
             }
 
             foreach (var (locale, text) in message.Sms)
             {
                 Liquid(text, $"{message.Path}.sms.{Key(locale)}", "template");
+            }
+
+            foreach (var (locale, text) in message.WebChat)
+            {
+                Liquid(text, $"{message.Path}.webchat.{Key(locale)}", "template");
+            }
+
+            foreach (var (locale, whatsapp) in message.WhatsApp)
+            {
+                var at = $"{message.Path}.whatsapp.{Key(locale)}";
+                if (whatsapp.Text is { } text)
+                {
+                    Liquid(text, at + ".text", "template");
+                }
+
+                for (var i = 0; i < (whatsapp.Template?.Parameters.Count ?? 0); i++)
+                {
+                    Liquid(whatsapp.Template!.Parameters[i], $"{at}.template.parameters[{i}]", "template parameter");
+                }
             }
 
             foreach (var (locale, email) in message.Email)

@@ -68,12 +68,14 @@ public sealed record OutboundMessage
     public string? Stage { get; init; }
     public required CustomerContact Customer { get; init; }
 
-    /// <summary>Channels in preference order (<c>sms</c>, <c>email</c>).</summary>
+    /// <summary>Channels in preference order (<see cref="Definitions.ChannelNames"/>: <c>sms</c>, <c>whatsapp</c>, <c>email</c>, <c>webchat</c>).</summary>
     public required IReadOnlyList<string> Channels { get; init; }
 
     public required string Locale { get; init; }
     public SmsContent? Sms { get; init; }
     public EmailContent? Email { get; init; }
+    public WhatsAppContent? WhatsApp { get; init; }
+    public ChatContent? WebChat { get; init; }
 
     /// <summary>For questions: the answers, so email can carry one-click answer links.</summary>
     public AskOptions? Ask { get; init; }
@@ -103,6 +105,13 @@ public sealed record CustomerContact(string? Id, string? Phone, string? Email, s
 public sealed record SmsContent(string Text, int Segments, string Encoding);
 
 public sealed record EmailContent(string Subject, string Html, string Text);
+
+/// <summary>What WhatsApp can carry: free text (inside the 24-hour window) and the approved template with its parameters rendered.</summary>
+public sealed record WhatsAppContent(string? Text, WhatsAppTemplateContent? Template);
+
+public sealed record WhatsAppTemplateContent(string Name, string Language, IReadOnlyList<string> Parameters);
+
+public sealed record ChatContent(string Text);
 
 public sealed record AskOptions(string Expect, int Scale, IReadOnlyList<AskOption> Options);
 

@@ -160,7 +160,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                     OnHandoffClosed();
                     return;
                 case Events.AgentReply when (string?)data["ref"] is { } agentText:
-                    Send(OutboundKind.Agent, MessageClass.Service, null, BuiltInTemplates.Agent, [ChannelOf((string?)data["channel"] ?? LastCustomerChannel())], textRef: agentText);
+                    Send(OutboundKind.Agent, MessageClass.Service, null, BuiltInTemplates.Agent, AgentChannels((string?)data["channel"] ?? LastCustomerChannel()), textRef: agentText);
                     return;
                 case Events.Migrate:
                     Migrate(data);
@@ -558,7 +558,7 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
                 Step = step,
                 Stage = _state.Stage,
                 Template = template,
-                Channels = channels ?? _definition.Channels,
+                Channels = channels ?? (kind == OutboundKind.Journey ? _definition.Channels : ReplyChannels()),
                 Locale = locale ?? MessageRenderer.LocaleOf(_definition, (string?)input.Customer["locale"]),
                 Ask = ask,
                 Answers = (JsonObject)_state.Answers.DeepClone(),
@@ -581,10 +581,22 @@ public sealed partial class JourneyInterpreter(Func<string, int, JourneyDefiniti
             string kind, string? action, string? reason, string? fact = null, string? value = null, string? textRef = null, DateTimeOffset? at = null, string? step = null, int? askVersion = null, DateTimeOffset? since = null) =>
             _effects.Add(new RecordForTeam(new TeamRecord(kind, input.CustomerId, _definition.Id, step ?? _state.Step, action, reason, fact, value, textRef, at ?? now, askVersion, since)));
 
-        private string LastCustomerChannel() =>
-            _state.LastChannel ?? (_definition.Channels[0] == MessageChannel.Sms ? "sms" : "email");
+        private string LastCustomerChannel() => _state.LastChannel ?? ChannelNames.Of(_definition.Channels[0]);
 
-        private static MessageChannel ChannelOf(string name) => name == "email" ? MessageChannel.Email : MessageChannel.Sms;
+        /// <summary>Answers to the customer go first where they last wrote, then by the journey's preference.</summary>
+        private List<MessageChannel> ReplyChannels() =>
+            (ChannelNames.Parse(_state.LastChannel) is { } last ? _definition.Channels.Prepend(last) : _definition.Channels).Distinct().ToList();
+
+        /// <summary>
+        /// An agent's reply goes on the channel they chose (or the customer's last). On WhatsApp, free text may be out of
+        /// the 24-hour window: then it goes by the journey's next channel rather than not at all.
+        /// </summary>
+        private List<MessageChannel> AgentChannels(string name) => ChannelNames.Parse(name) switch
+        {
+            MessageChannel.WhatsApp => _definition.Channels.Prepend(MessageChannel.WhatsApp).Distinct().ToList(),
+            { } channel => [channel],
+            null => [MessageChannel.Sms],
+        };
 
         public JourneyTransition Finish()
         {

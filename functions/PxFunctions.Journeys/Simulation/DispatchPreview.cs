@@ -16,16 +16,37 @@ public sealed record ChannelConsent(bool Service, bool Marketing, bool OptedOut)
 /// </summary>
 public sealed record SimulatedConsent(ChannelConsent Sms, ChannelConsent Email)
 {
+    /// <summary>WhatsApp: none until the customer opts in (an order's number is not an opt-in).</summary>
+    public ChannelConsent WhatsApp { get; init; } = DefaultWhatsApp;
+
+    /// <summary>The web chat: none until the customer opens it.</summary>
+    public ChannelConsent WebChat { get; init; } = DefaultWebChat;
+
     public static ChannelConsent DefaultSms { get; } = new(Service: true, Marketing: false, OptedOut: false);
     public static ChannelConsent DefaultEmail { get; } = new(Service: true, Marketing: false, OptedOut: false);
+    public static ChannelConsent DefaultWhatsApp { get; } = new(Service: false, Marketing: false, OptedOut: false);
+    public static ChannelConsent DefaultWebChat { get; } = new(Service: false, Marketing: false, OptedOut: false);
     public static SimulatedConsent Default { get; } = new(DefaultSms, DefaultEmail);
+
+    /// <summary>The consent on a channel by its name (<c>sms</c>, <c>whatsapp</c>, <c>email</c>, <c>webchat</c>).</summary>
+    public ChannelConsent For(string channel) => channel switch
+    {
+        Definitions.ChannelNames.Sms => Sms,
+        Definitions.ChannelNames.WhatsApp => WhatsApp,
+        Definitions.ChannelNames.WebChat => WebChat,
+        _ => Email,
+    };
 }
 
 /// <summary>A message the simulated customer got, for the caps of later ones.</summary>
 public sealed record SimulatedDelivery(OutboundKind Kind, string Class, string Channel, DateTimeOffset SentAt);
 
 /// <summary>The facts of one simulated send: the message, when the journey first asked for it, the clock, consent, earlier sends.</summary>
-public sealed record PreviewedSend(OutboundMessage Message, DateTimeOffset RequestedAt, DateTimeOffset Now, SimulatedConsent Consent, IReadOnlyList<SimulatedDelivery> Sent);
+public sealed record PreviewedSend(OutboundMessage Message, DateTimeOffset RequestedAt, DateTimeOffset Now, SimulatedConsent Consent, IReadOnlyList<SimulatedDelivery> Sent)
+{
+    /// <summary>When the simulated customer last wrote on each channel (WhatsApp's 24-hour window).</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> LastReplies { get; init; } = new Dictionary<string, DateTimeOffset>();
+}
 
 /// <summary>
 /// What the simulator asks of every message: when and how would it really go? The answer is the live sender's

@@ -113,6 +113,7 @@ public static class JourneySimulator
         var now = start;
         var transition = 0;
         var delivered = new List<SimulatedDelivery>();
+        var lastReplies = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var blocked = false;
 
         async Task ApplyAsync(JourneyEvent e)
@@ -120,6 +121,11 @@ public static class JourneySimulator
             if (++transition > MaxTransitions)
             {
                 throw new InvalidOperationException($"The simulation stopped after {MaxTransitions} transitions.");
+            }
+
+            if (e is { Kind: JourneyEventKind.External, Name: JourneyInterpreter.Events.Reply } && (string?)e.Data["channel"] is { } replyChannel)
+            {
+                lastReplies[replyChannel] = now;
             }
 
             var result = interpreter.Apply(new JourneyView(state, now, new Dictionary<string, DateTimeOffset>(timers)), e);
@@ -170,16 +176,17 @@ public static class JourneySimulator
             var (status, channel, reason, goesAt) = rules is null ? Unchecked(message, now) : await DecideAsync(rules, message, requested);
 
             // A suppressed message shows what it would have said on the first channel it has content for.
-            var shown = channel ?? (rules is null ? null : message.Channels.FirstOrDefault(c => c == "sms" ? message.Sms is not null : message.Email is not null));
+            var shown = channel ?? (rules is null ? null : message.Channels.FirstOrDefault(c => Shown(message, c).Text is not null));
+            var (shownText, shownSubject) = shown is null ? (null, null) : Shown(message, shown);
             timeline.Add(Entry("message", message.Stage ?? state?.Stage, message.Step) with
             {
                 At = goesAt,
                 Offset = XmlConvert.ToString(goesAt - start),
                 Channel = channel ?? "none",
                 Class = message.Class,
-                Text = shown == "email" ? message.Email?.Text : shown == "sms" ? message.Sms?.Text : null,
-                Subject = shown == "email" ? message.Email?.Subject : null,
-                Segments = shown == "sms" ? message.Sms?.Segments : null,
+                Text = shownText,
+                Subject = shownSubject,
+                Segments = shown == ChannelNames.Sms ? message.Sms?.Segments : null,
                 Detail = rules is null && channel is null ? "no channel: the customer has no phone or email for " + string.Join("/", message.Channels) : message.Kind.ToString().ToLowerInvariant(),
                 RequestedAt = rules is null ? null : requested,
                 Status = rules is null ? null : status,
@@ -205,7 +212,7 @@ public static class JourneySimulator
             var holds = new List<string>();
             for (var attempt = 0; ; attempt++)
             {
-                var verdict = await checks.Dispatch.DecideAsync(new PreviewedSend(message, requested, now, checks.Consent, delivered), cancellationToken);
+                var verdict = await checks.Dispatch.DecideAsync(new PreviewedSend(message, requested, now, checks.Consent, delivered) { LastReplies = lastReplies }, cancellationToken);
                 if (verdict is not { Status: SendStatus.Held, HeldUntil: { } until })
                 {
                     if (verdict.Reason is { } why)
@@ -310,7 +317,21 @@ public static class JourneySimulator
 
     /// <summary>Without rules: the first channel of the message's preference that the customer can receive.</summary>
     private static (string Status, string? Channel, string? Reason, DateTimeOffset At) Unchecked(OutboundMessage message, DateTimeOffset now) =>
-        ("sent", message.Channels.FirstOrDefault(c => c == "sms" ? message.Customer.Phone is not null && message.Sms is not null : message.Customer.Email is not null && message.Email is not null), null, now);
+        ("sent", message.Channels.FirstOrDefault(c => Shown(message, c).Text is not null && c switch
+        {
+            ChannelNames.Sms or ChannelNames.WhatsApp => message.Customer.Phone is not null,
+            ChannelNames.Email => message.Customer.Email is not null,
+            _ => message.Customer.Id is not null,
+        }), null, now);
+
+    /// <summary>What the message says on a channel (a WhatsApp template as its name and parameters), and an email's subject.</summary>
+    private static (string? Text, string? Subject) Shown(OutboundMessage message, string channel) => channel switch
+    {
+        ChannelNames.Sms => (message.Sms?.Text, null),
+        ChannelNames.Email => (message.Email?.Text, message.Email?.Subject),
+        ChannelNames.WebChat => (message.WebChat?.Text, null),
+        _ => (message.WhatsApp?.Text ?? (message.WhatsApp?.Template is { } t ? $"[template {t.Name} ({t.Language})] {string.Join(" | ", t.Parameters)}" : null), null),
+    };
 
     private static JsonObject ReplyData(ScriptedReply reply) => new() { ["text"] = reply.Text, ["channel"] = reply.Channel };
 

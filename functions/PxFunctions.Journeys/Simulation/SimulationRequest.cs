@@ -27,7 +27,7 @@ public sealed record SimulationRequest
 
     private static readonly string[] Fields = ["definition", "journeyId", "version", "sample", "replies", "events", "start", "horizon"];
     private static readonly string[] SampleFields = ["customer", "order", "product", "brand", "links", "shop", "source", "consent"];
-    private static readonly string[] ConsentChannels = ["sms", "email"];
+    private static readonly string[] ConsentChannels = ["sms", "email", "whatsapp", "webchat"];
     private static readonly string[] ConsentFields = ["service", "marketing", "optedOut"];
     private static readonly string[] RequiredSampleFields = ["customer", "order"];
 
@@ -167,7 +167,11 @@ public sealed record SimulationRequest
                 r.Bool(fields, "optedOut", path) ?? fallback.OptedOut);
         }
 
-        return new SimulatedConsent(Channel("sms", SimulatedConsent.DefaultSms), Channel("email", SimulatedConsent.DefaultEmail));
+        return new SimulatedConsent(Channel("sms", SimulatedConsent.DefaultSms), Channel("email", SimulatedConsent.DefaultEmail))
+        {
+            WhatsApp = Channel("whatsapp", SimulatedConsent.DefaultWhatsApp),
+            WebChat = Channel("webchat", SimulatedConsent.DefaultWebChat),
+        };
     }
 
     /// <summary>

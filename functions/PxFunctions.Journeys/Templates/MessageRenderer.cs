@@ -46,8 +46,26 @@ public static class MessageRenderer
 
         SmsContent? sms = null;
         EmailContent? email = null;
+        WhatsAppContent? whatsapp = null;
+        ChatContent? chat = null;
         foreach (var channel in order.Channels)
         {
+            if (channel == MessageChannel.WhatsApp)
+            {
+                var free = templates.WhatsAppText(order.Locale) is { } w ? LiquidTemplates.Render(Parse(w), model).Trim() : null;
+                var approved = templates.WhatsApp.TryGetValue(order.Locale, out var wa) && wa.Template is { } t
+                    ? new WhatsAppTemplateContent(t.Name, t.Language, t.Parameters.Select(p => LiquidTemplates.Render(Parse(p), model).Trim()).ToList())
+                    : null;
+                whatsapp = free is null && approved is null ? null : new WhatsAppContent(free, approved);
+                continue;
+            }
+
+            if (channel == MessageChannel.WebChat)
+            {
+                chat = templates.WebChatText(order.Locale) is { } c ? new ChatContent(LiquidTemplates.Render(Parse(c), model).Trim()) : null;
+                continue;
+            }
+
             if (channel == MessageChannel.Sms && templates.Sms.TryGetValue(order.Locale, out var text))
             {
                 var rendered = LiquidTemplates.Render(Parse(text), model).Trim();
@@ -71,10 +89,12 @@ public static class MessageRenderer
             Step = order.Step,
             Stage = order.Stage,
             Customer = Contact(definition, input),
-            Channels = order.Channels.Select(c => c == MessageChannel.Sms ? "sms" : "email").ToList(),
+            Channels = order.Channels.Select(ChannelNames.Of).ToList(),
             Locale = order.Locale,
             Sms = sms,
             Email = email,
+            WhatsApp = whatsapp,
+            WebChat = chat,
             Ask = order.Ask,
             Sequence = order.Number,
             Source = order.Template.StartsWith(Knowledge.KnowledgePaths.Prefix, StringComparison.Ordinal) ? order.Template : null,

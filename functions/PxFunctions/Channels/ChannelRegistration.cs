@@ -26,6 +26,7 @@ public static class ChannelRegistration
         services.AddSingleton(sp => new Conversations(Table(sp, Conversations.TableName), sp.GetRequiredService<AddressHasher>()));
         services.AddSingleton(sp => new CustomerRecords(Table(sp, CustomerRecords.TableName)));
         services.AddSingleton(sp => new JourneyTexts(Table(sp, JourneyTexts.TableName)));
+        services.AddSingleton(sp => new Chat.ChatTranscript(Table(sp, Chat.ChatTranscript.TableName)));
         services.AddSingleton<IReplyStore>(sp => sp.GetRequiredService<JourneyTexts>());
         services.AddSingleton(sp => new Metrics.MetricsStore(Table(sp, Metrics.MetricsStore.TableName)));
         services.AddSingleton<CustomerMessageSender>();
@@ -35,7 +36,7 @@ public static class ChannelRegistration
         services.AddSingleton<ReplyRouter>();
         services.AddSingleton<InboundSmsHandler>();
         services.AddSingleton<AcsEventProcessor>();
-        foreach (var table in new[] { JourneyTexts.TableName, ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName, Metrics.MetricsStore.TableName, ReferralLinks.TableName })
+        foreach (var table in new[] { JourneyTexts.TableName, ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName, Metrics.MetricsStore.TableName, ReferralLinks.TableName, Chat.ChatTranscript.TableName })
         {
             services.AddStorageResource(StorageResource.Table(table));
         }

@@ -58,7 +58,7 @@ public static class CustomerLinksApi
             accepted = await instances.RaiseEventAsync(payload.InstanceId, JourneyInterpreter.Events.Reply, data, "link:" + payload.Nonce, ct) == InstanceOperation.Accepted;
         }
 
-        var click = accepted ? MetricEvent.Of("click:" + payload.Nonce, now, InstanceJourney.Of(state), ("link_clicks", 1), ("replies", 1)) : MetricEvent.One("click:" + payload.Nonce, now, InstanceJourney.Of(state), "link_clicks");
+        var click = accepted ? MetricEvent.Of("click:" + payload.Nonce, now, InstanceJourney.Of(state), ("link_clicks", 1), ("replies", 1), ("replies_email", 1)) : MetricEvent.One("click:" + payload.Nonce, now, InstanceJourney.Of(state), "link_clicks");
         await CountAsync(metrics, click, loggers, ct);
         return accepted
             ? Page(StatusCodes.Status200OK, "Thank you", "Your answer is in. You can close this page.")
@@ -88,7 +88,7 @@ public static class CustomerLinksApi
         // One opt-out per link however often it is posted; the journey is the one whose message carried the link
         // (links sent before they named their instance count for all journeys only).
         var journey = payload.InstanceId is { } instanceId ? InstanceJourney.Of(await instances.GetAsync(instanceId, ct)) : null;
-        await CountAsync(metrics, MetricEvent.One("optout:email:" + payload.Nonce, now, journey, "opt_outs"), loggers, ct);
+        await CountAsync(metrics, MetricEvent.OnChannel("optout:email:" + payload.Nonce, now, journey, "opt_outs", "email"), loggers, ct);
         return Page(StatusCodes.Status200OK, "Unsubscribed", "You will get no more marketing email from us.");
     }
 

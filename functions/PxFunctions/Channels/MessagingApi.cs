@@ -112,16 +112,15 @@ public static partial class MessagingApi
 
     private static async Task<IResult> ConsentAsync(string? channel, string? address, ConsentLedger consent, CancellationToken ct)
     {
-        if (channel is not ("sms" or "email"))
+        if (ContactChannels.Parse(channel) is not { } contact || contact == ContactChannel.WebChat)
         {
-            return Problems.BadRequest("channel", "must be sms or email.");
+            return Problems.BadRequest("channel", "must be sms, whatsapp or email.");
         }
 
-        var contact = channel == "sms" ? ContactChannel.Sms : ContactChannel.Email;
-        var normalized = contact == ContactChannel.Sms ? E164.Of(address) : AddressOf(address);
+        var normalized = contact.IsPhone() ? E164.Of(address) : AddressOf(address);
         if (normalized is null)
         {
-            return Problems.BadRequest("address", $"'{address}' is not a valid {(contact == ContactChannel.Sms ? "phone number" : "email address")}.");
+            return Problems.BadRequest("address", $"'{address}' is not a valid {(contact.IsPhone() ? "phone number" : "email address")}.");
         }
 
         return Results.Ok(new { state = await consent.GetAsync(contact, normalized, ct), history = await consent.HistoryAsync(contact, normalized, ct) });

@@ -85,8 +85,18 @@ public static class CustomerTimelineApi
         var consentViews = new List<ConsentView>();
         foreach (var to in addresses)
         {
-            var channel = to.Contains('@', StringComparison.Ordinal) ? ContactChannel.Email : ContactChannel.Sms;
-            consentViews.Add(new ConsentView(channel == ContactChannel.Sms ? "sms" : "email", to, await consent.GetAsync(channel, to, ct), await consent.HistoryAsync(channel, to, ct)));
+            ContactChannel[] channels = to.Contains('@', StringComparison.Ordinal) ? [ContactChannel.Email] : [ContactChannel.Sms, ContactChannel.WhatsApp];
+            foreach (var channel in channels)
+            {
+                var history = await consent.HistoryAsync(channel, to, ct);
+                if (channel == ContactChannel.WhatsApp && history.Count == 0)
+                {
+                    // Most customers never opt in to WhatsApp: no row rather than an empty one.
+                    continue;
+                }
+
+                consentViews.Add(new ConsentView(channel.Name(), to, await consent.GetAsync(channel, to, ct), history));
+            }
         }
 
         // The journeys that wrote to the customer, and those that kept a record about them (a fact) without a message.

@@ -50,9 +50,9 @@ public static class HandoffApi
             return Problems.BadRequest("text", $"is required: the agent's answer, at most {MaxReplyChars} characters.");
         }
 
-        if (channel is not null and not ("sms" or "email"))
+        if (channel is not null && PxFunctions.Journeys.Definitions.ChannelNames.Parse(channel) is null)
         {
-            return Problems.BadRequest("channel", "must be sms or email (default: the channel the customer last wrote on).");
+            return Problems.BadRequest("channel", $"must be one of {PxFunctions.Journeys.Definitions.ChannelNames.List} (default: the channel the customer last wrote on).");
         }
 
         if (InstanceIds.Problem(instanceId) is { } problem)
