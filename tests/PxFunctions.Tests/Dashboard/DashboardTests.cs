@@ -61,6 +61,13 @@ public sealed class DashboardTests(StorageFixture storage)
         await Assertions.Expect(page.Locator("#totals [data-metric=messages_sent] .value")).ToHaveTextAsync("2");
         await Assertions.Expect(page.Locator("#totals [data-metric=questions_asked] .value")).ToHaveTextAsync("2");
         Assert.False(string.IsNullOrEmpty(await page.Locator("#totals [data-metric=messages_sent]").GetAttributeAsync("title")));
+
+        // By channel: both went by SMS; the other channels' rows are there at zero, and their parts are not tiles.
+        await Assertions.Expect(page.Locator("#channels tbody tr")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("#channels tbody tr").Nth(0).Locator("td")).ToHaveTextAsync(["SMS", "2", "0", "0", "0", "0"]);
+        await Assertions.Expect(page.Locator("#channels tbody tr").Nth(1).Locator("td").Nth(0)).ToHaveTextAsync("WhatsApp");
+        await Assertions.Expect(page.Locator("#channels tbody tr").Nth(1).Locator("td").Nth(1)).ToHaveTextAsync("0");
+        await Assertions.Expect(page.Locator("#totals [data-metric=messages_sent_sms]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("#metrics-unavailable")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("#running-total .value")).ToHaveTextAsync("2");
         await page.SelectOptionAsync("select[name=journey]", DashboardApp.JourneyId);

@@ -26,6 +26,8 @@
   const fmtNum = n => typeof n !== "number" ? String(n ?? "") : Number.isInteger(n) ? n.toLocaleString() : n.toLocaleString(undefined, { maximumFractionDigits: 3 });
   const humanize = key => key.replace(/_/g, " ").replace(/^\w/, c => c.toUpperCase());
   const isoDay = d => d.toISOString().slice(0, 10);
+  const CHANNELS = ["sms", "whatsapp", "email", "webchat"];
+  const CHANNEL_NAMES = { sms: "SMS", whatsapp: "WhatsApp", email: "Email", webchat: "Web chat" };
 
   function table(columns, rows, empty, attrs) {
     if (!rows || rows.length === 0) return h("p", { class: "empty" }, empty || "Nothing here.");
@@ -123,11 +125,28 @@
     }
     const defs = metrics.definitions || {};
     const series = metrics.series || [];
-    const keys = [...new Set(series.flatMap(p => Object.keys(p.values || {})))];
+    const totals = metrics.totals || {};
+    // Per-channel parts ("replies_whatsapp", "reply_rate_sms") go in the channel table, not in the tiles and charts.
+    const channelOf = k => CHANNELS.find(c => k.endsWith("_" + c));
+    const keys = [...new Set(series.flatMap(p => Object.keys(p.values || {})))].filter(k => !channelOf(k));
+    const byChannel = CHANNELS.map(c => ({
+      channel: c,
+      sent: totals["messages_sent_" + c], delivered: totals["messages_delivered_" + c],
+      replies: totals["replies_" + c], rate: totals["reply_rate_" + c], optOuts: totals["opt_outs_" + c],
+    }));
     body.replaceChildren(
       h("h2", {}, "Totals"),
-      h("div", { class: "tiles", id: "totals" }, Object.entries(metrics.totals || {}).map(([k, v]) =>
+      h("div", { class: "tiles", id: "totals" }, Object.entries(totals).filter(([k]) => !channelOf(k)).map(([k, v]) =>
         h("div", { class: "tile", title: defs[k] || "", "data-metric": k }, h("div", { class: "name" }, humanize(k)), h("div", { class: "value" }, fmtNum(v))))),
+      h("h2", {}, "By channel"),
+      table([
+        { title: "Channel", render: r => CHANNEL_NAMES[r.channel] },
+        { title: "Sent", render: r => fmtNum(r.sent ?? 0) },
+        { title: "Delivered", render: r => r.channel === "webchat" ? "—" : fmtNum(r.delivered ?? 0) },
+        { title: "Replies", render: r => fmtNum(r.replies ?? 0) },
+        { title: "Reply rate", render: r => fmtNum(r.rate ?? 0) },
+        { title: "Opt-outs", render: r => fmtNum(r.optOuts ?? 0) },
+      ], byChannel, "No messages in this range.", { id: "channels" }),
       h("h2", {}, "Over time"),
       keys.length ? h("div", { class: "charts", id: "charts" }, keys.map(k => sparkline(series, k, defs[k]))) : h("p", { class: "empty" }, "No days in this range."),
       h("div", { class: "row" },
