@@ -507,7 +507,7 @@
       } },
         h("label", {}, "Reply to the customer", h("textarea", { name: "text", rows: 3, required: true, maxlength: 1600, class: "plain" })),
         h("div", { class: "filters" },
-          h("label", {}, "Channel", h("select", { name: "channel" }, ["sms", "email"].map(c => h("option", { value: c, selected: c === (x.lastCustomerChannel || "sms") }, c)))),
+          h("label", {}, "Channel", h("select", { name: "channel" }, CHANNELS.map(c => h("option", { value: c, selected: c === (x.lastCustomerChannel || "sms") }, CHANNEL_NAMES[c])))),
           h("button", { type: "submit" }, "Send reply")));
       const note = h("form", { class: "card stack", id: "desk-note", onsubmit: e => {
         e.preventDefault();
