@@ -47,6 +47,25 @@ public sealed class AcsDouble : IAsyncDisposable
     /// <summary>From now, every request waits until <paramref name="duration"/> has passed (or its caller hangs up).</summary>
     public void StallFor(TimeSpan duration) => Interlocked.Exchange(ref _stalledUntilTicks, (DateTimeOffset.UtcNow + duration).UtcTicks);
 
+    /// <summary>The WhatsApp channel registration the double knows; any other id is a 404, as for a resource without it.</summary>
+    public static readonly Guid WhatsAppChannelId = new("5b0c6e2a-4a35-4c83-9a52-0d6f1c7e3a11");
+
+    /// <summary>Templates approved for the channel: (name, language) → the number of body parameters.</summary>
+    public ConcurrentDictionary<(string Name, string Language), int> ApprovedTemplates { get; } = new();
+
+    /// <summary>
+    /// Every WhatsApp message accepted (once per repeatability id). <c>OutsideWindow</c>: free text to a number that
+    /// has not written within 24 hours (<see cref="CustomerWrote"/>); WhatsApp accepts the request and then fails it
+    /// (error 131047), so a correct app never sends one.
+    /// </summary>
+    public ConcurrentQueue<WhatsAppDelivery> WhatsApp { get; } = new();
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _wrote = new();
+    private readonly ConcurrentDictionary<string, (string FirstSent, JsonObject Result)> _repeatableWhatsApp = new();
+
+    /// <summary>The customer wrote to the business on WhatsApp at <paramref name="at"/>: free text may reach them for 24 hours.</summary>
+    public void CustomerWrote(string number, DateTimeOffset at) => _wrote[number.TrimStart('+')] = at;
+
     /// <summary>Every email really accepted, with its operation id and the request body.</summary>
     public ConcurrentQueue<(string OperationId, JsonObject Body)> Emails { get; } = new();
 
@@ -73,6 +92,7 @@ public sealed class AcsDouble : IAsyncDisposable
             a.MapPost("/sms", (Delegate)double_.SmsAsync);
             a.MapPost("/emails:send", (Delegate)double_.EmailAsync);
             a.MapGet("/emails/operations/{id}", double_.OperationAsync);
+            a.MapPost("/messages/notifications:send", (Delegate)double_.WhatsAppAsync);
         }, cancellationToken);
         double_._app = app;
         double_.Endpoint = new Uri(address + "/");
@@ -197,6 +217,113 @@ public sealed class AcsDouble : IAsyncDisposable
         return Results.Json(new { id, status = "Succeeded" });
     }
 
+    /// <summary>
+    /// <c>POST /messages/notifications:send</c>: api-version, signature, the channel registration (404 when unknown),
+    /// <c>to</c> (one number), <c>kind</c> text (with <c>content</c>) or template (approved name and language, as many
+    /// text values as the template has parameters, each bound in the body), repeatability by header; 202 with receipts.
+    /// </summary>
+    private async Task<IResult> WhatsAppAsync(HttpContext context)
+    {
+        var (body, refusal) = await AuthenticateAsync(context);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (context.Request.Query["api-version"] != AcsWhatsAppClient.ApiVersion)
+        {
+            return Error(400, "InvalidApiVersion", "Unsupported api-version.");
+        }
+
+        if (await RefusalAsync(context) is { } failure)
+        {
+            return failure;
+        }
+
+        var request = JsonNode.Parse(body) as JsonObject;
+        if (!Guid.TryParse((string?)request?["channelRegistrationId"], out var channel) || request!["to"] is not JsonArray { Count: 1 } to || (string?)to[0] is not { Length: > 0 } number)
+        {
+            return Error(400, "BadRequest", "channelRegistrationId (a GUID) and to (one recipient) are required.");
+        }
+
+        if (channel != WhatsAppChannelId)
+        {
+            return Error(404, "NotFound", "The channel registration does not exist.");
+        }
+
+        if (number.StartsWith('+') || !number.All(char.IsAsciiDigit))
+        {
+            return Error(400, "InvalidRecipient", "The recipient must be a WhatsApp number (digits with country code, no plus).");
+        }
+
+        var kind = (string?)request["kind"];
+        string? text = null, template = null, language = null;
+        var parameters = new List<string>();
+        switch (kind)
+        {
+            case "text":
+                text = (string?)request["content"];
+                if (string.IsNullOrEmpty(text))
+                {
+                    return Error(400, "BadRequest", "content is required for a text message.");
+                }
+
+                break;
+            case "template":
+                var t = request["template"] as JsonObject;
+                (template, language) = ((string?)t?["name"], (string?)t?["language"]);
+                if (template is null || language is null || !ApprovedTemplates.TryGetValue((template, language), out var count))
+                {
+                    return Error(400, "TemplateNotFound", $"No approved template '{template}' in '{language}'.");
+                }
+
+                var values = (t!["values"] as JsonArray ?? []).OfType<JsonObject>().ToDictionary(v => (string)v["name"]!, v => (string?)v["text"]);
+                foreach (var binding in (t["bindings"]?["body"] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    if (!values.TryGetValue((string?)binding["refValueName"] ?? "", out var value) || value is null)
+                    {
+                        return Error(400, "BadRequest", $"Binding '{binding["refValueName"]}' names no text value.");
+                    }
+
+                    parameters.Add(value);
+                }
+
+                if ((string?)t["bindings"]?["kind"] != "whatsApp" || parameters.Count != count)
+                {
+                    return Error(400, "TemplateParameterMismatch", $"Template '{template}' takes {count} body parameters; got {parameters.Count}.");
+                }
+
+                break;
+            default:
+                return Error(400, "BadRequest", $"kind '{kind}' is not supported here.");
+        }
+
+        var id = context.Request.Headers["Repeatability-Request-ID"].FirstOrDefault();
+        var firstSent = context.Request.Headers["Repeatability-First-Sent"].FirstOrDefault();
+        if (id is not null && _repeatableWhatsApp.TryGetValue(id, out var earlier))
+        {
+            if (earlier.FirstSent != firstSent)
+            {
+                return Error(400, "RepeatabilityRejected", "Repeatability-Request-ID reused with another Repeatability-First-Sent.");
+            }
+
+            context.Response.Headers["Repeatability-Result"] = "accepted";
+            return Results.Json(earlier.Result.DeepClone(), statusCode: 202);
+        }
+
+        var messageId = Guid.NewGuid().ToString("D");
+        var outside = kind == "text" && !(_wrote.TryGetValue(number, out var wrote) && DateTimeOffset.UtcNow - wrote < TimeSpan.FromHours(24));
+        var result = new JsonObject { ["receipts"] = new JsonArray(new JsonObject { ["messageId"] = messageId, ["to"] = number }) };
+        if (id is not null)
+        {
+            _repeatableWhatsApp[id] = (firstSent ?? "", result);
+            context.Response.Headers["Repeatability-Result"] = "accepted";
+        }
+
+        WhatsApp.Enqueue(new WhatsAppDelivery(number, kind!, text, template, language, parameters, messageId, outside));
+        return Results.Json(result.DeepClone(), statusCode: 202);
+    }
+
     /// <summary>A stall, then a queued or random whole-request failure, if any is due.</summary>
     private async Task<IResult?> RefusalAsync(HttpContext context)
     {
@@ -260,6 +387,9 @@ public sealed class AcsDouble : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
+/// <summary>A WhatsApp message the double accepted: text or template (with its rendered parameters), and whether free text went outside the window.</summary>
+public sealed record WhatsAppDelivery(string To, string Kind, string? Text, string? Template, string? Language, IReadOnlyList<string> Parameters, string MessageId, bool OutsideWindow);
 
 /// <summary>Shares of requests refused at random: <paramref name="throttled"/> with 429, <paramref name="failed"/> with 503 or 500.</summary>
 public sealed class AcsFaults(double throttled, double failed, int seed)

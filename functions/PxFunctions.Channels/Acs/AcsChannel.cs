@@ -2,16 +2,16 @@ using PxFunctions.Channels.Dispatch;
 
 namespace PxFunctions.Channels.Acs;
 
-/// <summary>Where ACS sends from.</summary>
-public sealed record AcsSenders(string SmsFrom, string EmailFrom, string? EmailReplyTo);
+/// <summary>Where ACS sends from; <see cref="WhatsAppChannelId"/> is the WhatsApp channel registration (none: no WhatsApp).</summary>
+public sealed record AcsSenders(string SmsFrom, string EmailFrom, string? EmailReplyTo, Guid? WhatsAppChannelId = null);
 
 /// <summary>
 /// The ACS adapter of <see cref="IMessageChannel"/>. SMS: the idempotency key is the repeatability id and the first
 /// attempt's time its first-sent date, so a retry is delivered once; a recipient-level 429/5xx is transient, a 4xx
 /// final. Email: the idempotency key is the operation id; a retry first asks ACS whether that operation exists, and
-/// only sends when it does not.
+/// only sends when it does not. WhatsApp: as SMS, the idempotency key and first attempt are the repeatability pair.
 /// </summary>
-public sealed class AcsChannel(AcsSmsClient smsClient, AcsEmailClient emailClient, AcsSenders senders) : IMessageChannel
+public sealed class AcsChannel(AcsSmsClient smsClient, AcsEmailClient emailClient, AcsSenders senders, AcsWhatsAppClient? whatsAppClient = null) : IMessageChannel
 {
     public string Name => "acs";
 
@@ -31,8 +31,24 @@ public sealed class AcsChannel(AcsSmsClient smsClient, AcsEmailClient emailClien
         }
     }
 
-    public Task<ChannelResult> SendWhatsAppAsync(OutgoingWhatsApp message, CancellationToken cancellationToken) =>
-        Task.FromResult(ChannelResult.Failed("WhatsApp through ACS Advanced Messaging is not configured", transient: false));
+    public async Task<ChannelResult> SendWhatsAppAsync(OutgoingWhatsApp message, CancellationToken cancellationToken)
+    {
+        if (whatsAppClient is null || senders.WhatsAppChannelId is not { } channelId)
+        {
+            return ChannelResult.Failed("WhatsApp is not configured (Acs__WhatsAppChannelId)", transient: false);
+        }
+
+        try
+        {
+            var receipt = await whatsAppClient.SendAsync(
+                new WhatsAppSend(channelId, message.To, message.Text, message.Template, message.IdempotencyKey, message.FirstAttempt), cancellationToken);
+            return ChannelResult.Sent(receipt.MessageId);
+        }
+        catch (AcsRequestException ex)
+        {
+            return ChannelResult.Failed(ex.Message, ex.Transient);
+        }
+    }
 
     public async Task<ChannelResult> SendEmailAsync(OutgoingEmail email, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ namespace PxFunctions.Channels.Inbound;
 /// log, and consent: a hard bounce suppresses an address, a carrier block opts a number out), email engagement.
 /// Every action is idempotent, because Event Grid delivers at least once.
 /// </summary>
-public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, ConsentLedger consent, Metrics.MetricsStore metrics, TimeProvider time, ILogger<AcsEventProcessor> logger)
+public sealed class AcsEventProcessor(InboundSmsHandler sms, InboundWhatsAppHandler whatsApp, MessageLog log, ConsentLedger consent, Metrics.MetricsStore metrics, TimeProvider time, ILogger<AcsEventProcessor> logger)
 {
     /// <summary>Handles a delivery's events; returns the validation code when it was a subscription validation.</summary>
     public async Task<string?> HandleAsync(IReadOnlyList<AcsEvent> events, CancellationToken cancellationToken)
@@ -25,6 +25,12 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
                     break;
                 case SmsDeliveryReport report:
                     await SmsReportAsync(report, cancellationToken);
+                    break;
+                case WhatsAppReceived received:
+                    await whatsApp.HandleAsync(received.From, received.Text, received.MessageId, received.ReceivedAt, cancellationToken);
+                    break;
+                case WhatsAppStatus status:
+                    await WhatsAppStatusAsync(status, cancellationToken);
                     break;
                 case EmailDeliveryReport report:
                     await EmailReportAsync(report, cancellationToken);
@@ -57,6 +63,28 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, MessageLog log, Con
         {
             await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, report.To, ConsentAction.OptedOut, report.At, "carrier block (delivery report)", report.Details, "dlr:" + report.Id), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// WhatsApp reports sent, then delivered, then read: delivered or read marks the message delivered (counted once);
+    /// failed marks it failed with WhatsApp's error (131047: free text outside the 24-hour window).
+    /// </summary>
+    private async Task WhatsAppStatusAsync(WhatsAppStatus report, CancellationToken cancellationToken)
+    {
+        var status = report.Status.ToLowerInvariant();
+        if (status is not ("delivered" or "read" or "failed"))
+        {
+            return;
+        }
+
+        var delivered = status != "failed";
+        var updated = await UpdateAsync(report.MessageId, null, r => r.Status == MessageStatus.Delivered && delivered ? r : r with
+        {
+            Status = delivered ? MessageStatus.Delivered : MessageStatus.Failed,
+            Reason = delivered ? null : $"whatsapp failed: {report.Error}",
+            UpdatedAt = time.GetUtcNow(),
+        }, cancellationToken);
+        await CountDeliveredAsync(updated, time.GetUtcNow(), cancellationToken);
     }
 
     private async Task EmailReportAsync(EmailDeliveryReport report, CancellationToken cancellationToken)

@@ -19,6 +19,12 @@ public sealed record EmailDeliveryReport(string Id, string MessageId, string Rec
 
 public sealed record EmailEngagement(string Id, string MessageId, string Recipient, string Engagement, string? Context, DateTimeOffset At) : AcsEvent(Id);
 
+/// <summary>A customer's WhatsApp message (ACS Advanced Messaging); <see cref="From"/> as WhatsApp writes it (digits, no plus).</summary>
+public sealed record WhatsAppReceived(string Id, string MessageId, string From, string To, string Text, DateTimeOffset ReceivedAt) : AcsEvent(Id);
+
+/// <summary>What became of a WhatsApp message we sent: <c>sent</c>, <c>delivered</c>, <c>read</c> or <c>failed</c> (with WhatsApp's error).</summary>
+public sealed record WhatsAppStatus(string Id, string MessageId, string To, string Status, string? Error, DateTimeOffset At) : AcsEvent(Id);
+
 public sealed record OtherEvent(string Id, string Type) : AcsEvent(Id);
 
 /// <summary>
@@ -33,6 +39,8 @@ public static class AcsEvents
     public const string EmailDeliveryReportType = "Microsoft.Communication.EmailDeliveryReportReceived";
     public const string EmailEngagementType = "Microsoft.Communication.EmailEngagementTrackingReportReceived";
     public const string ValidationType = "Microsoft.EventGrid.SubscriptionValidationEvent";
+    public const string WhatsAppReceivedType = "Microsoft.Communication.AdvancedMessageReceived";
+    public const string WhatsAppStatusType = "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated";
 
     /// <summary>Parses a delivery; throws <see cref="FormatException"/> when it is neither schema.</summary>
     public static List<AcsEvent> Parse(BinaryData body, bool cloudEvents)
@@ -73,6 +81,12 @@ public static class AcsEvents
     {
         // Re-wrap the (camelCased) data in an Event Grid event so the SDK's system event readers can take it.
         var normalized = new EventGridEvent(subject, type, "1.0", Camel(data));
+        if (type is WhatsAppReceivedType or WhatsAppStatusType)
+        {
+            // Azure.Messaging.EventGrid 4.17 has no types for Advanced Messaging events: read their documented fields.
+            return AdvancedMessage(id, type, JsonNode.Parse(normalized.Data.ToMemory().Span) as JsonObject ?? []);
+        }
+
         if (!normalized.TryGetSystemEventData(out var system))
         {
             return new OtherEvent(id, type);
@@ -90,6 +104,31 @@ public static class AcsEvents
                 id, engagement.MessageId, Field(normalized.Data, "recipient") ?? "", engagement.Engagement?.ToString() ?? "", engagement.EngagementContext, engagement.UserActionTimestamp ?? DateTimeOffset.UtcNow),
             _ => new OtherEvent(id, type),
         };
+    }
+
+    /// <summary>
+    /// WhatsApp events, only for the WhatsApp channel (<c>channelKind</c>, earlier <c>channelType</c>); a received
+    /// message's text is its <c>content</c> (a button reply's text when the customer tapped one). The event id stands in
+    /// for a message id the event does not carry, so a redelivery is still recognised.
+    /// </summary>
+    private static AcsEvent AdvancedMessage(string id, string type, JsonObject data)
+    {
+        string? S(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var kind = S(data["channelKind"]) ?? S(data["channelType"]);
+        if (kind is not null && !kind.Equals("whatsapp", StringComparison.OrdinalIgnoreCase))
+        {
+            return new OtherEvent(id, type);
+        }
+
+        var at = DateTimeOffset.TryParse(S(data["receivedTimestamp"]), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.UtcNow;
+        if (type == WhatsAppReceivedType)
+        {
+            var text = S(data["content"]) ?? S(data["button"]?["text"]) ?? "";
+            return new WhatsAppReceived(id, S(data["messageId"]) ?? id, S(data["from"]) ?? "", S(data["to"]) ?? "", text, at);
+        }
+
+        var error = data["error"] is JsonObject e ? $"{S(e["channelCode"])} {S(e["channelMessage"])}".Trim() : null;
+        return new WhatsAppStatus(id, S(data["messageId"]) ?? "", S(data["to"]) ?? "", S(data["status"]) ?? "", error is { Length: > 0 } ? error : null, at);
     }
 
     /// <summary>A field the SDK's type does not expose in this version (the engagement's recipient), read from the data.</summary>

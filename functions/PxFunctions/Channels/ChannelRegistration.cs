@@ -35,6 +35,7 @@ public static class ChannelRegistration
         services.AddSingleton<IJourneyProgress, Metrics.JourneyProgressMetrics>();
         services.AddSingleton<ReplyRouter>();
         services.AddSingleton<InboundSmsHandler>();
+        services.AddSingleton<InboundWhatsAppHandler>();
         services.AddSingleton<AcsEventProcessor>();
         foreach (var table in new[] { JourneyTexts.TableName, ConsentLedger.TableName, MessageLog.TableName, MessageLog.IndexTableName, Conversations.TableName, CustomerRecords.TableName, UsedLinks.TableName, Metrics.MetricsStore.TableName, ReferralLinks.TableName, Chat.ChatTranscript.TableName })
         {
@@ -50,7 +51,11 @@ public static class ChannelRegistration
                 var endpoint = settings.AcsConnection?.Endpoint ?? settings.AcsEndpoint!;
                 var credential = settings.AcsConnection is null ? sp.GetRequiredService<StorageAccount>().Credential() : null;
                 var pipeline = AcsPipeline.Build(new AcsClientOptions(), settings.AcsConnection?.AccessKey, credential, time);
-                return new AcsChannel(new AcsSmsClient(endpoint, pipeline), new AcsEmailClient(endpoint, pipeline, time), new AcsSenders(settings.SmsFrom ?? "", settings.EmailFrom ?? "", settings.EmailReplyTo));
+                return new AcsChannel(
+                    new AcsSmsClient(endpoint, pipeline),
+                    new AcsEmailClient(endpoint, pipeline, time),
+                    new AcsSenders(settings.SmsFrom ?? "", settings.EmailFrom ?? "", settings.EmailReplyTo, settings.WhatsAppChannelId),
+                    settings.WhatsAppChannelId is null ? null : new AcsWhatsAppClient(endpoint, pipeline));
             });
         }
         else

@@ -18,6 +18,9 @@ public sealed record ChannelSettings
     public string? EmailFrom { get; init; }
     public string? EmailReplyTo { get; init; }
 
+    /// <summary>The WhatsApp channel registration of the ACS resource (Advanced Messaging); none: no WhatsApp.</summary>
+    public Guid? WhatsAppChannelId { get; init; }
+
     public required Uri PublicBaseUrl { get; init; }
 
     /// <summary>Key of answer and unsubscribe links; generated per process when unset (links then end with it).</summary>
@@ -70,6 +73,12 @@ public sealed record ChannelSettings
             throw new InvalidSettingException(SettingNames.AcsSmsFrom, $"must be an E.164 number (+18005550100) or a short code; got '{smsFrom}'.");
         }
 
+        Guid? whatsApp = null;
+        if (get(SettingNames.AcsWhatsAppChannelId) is { } channelId)
+        {
+            whatsApp = Guid.TryParse(channelId, out var id) ? id : throw new InvalidSettingException(SettingNames.AcsWhatsAppChannelId, $"must be the channel registration id (a GUID) of the ACS resource's WhatsApp channel; got '{channelId}'.");
+        }
+
         var key = get(SettingNames.AnswerLinkKey);
         if (key is { Length: < 32 })
         {
@@ -104,6 +113,7 @@ public sealed record ChannelSettings
             SmsFrom = smsFrom,
             EmailFrom = emailFrom,
             EmailReplyTo = get(SettingNames.AcsEmailReplyTo),
+            WhatsAppChannelId = whatsApp,
             // In Azure the platform names the app's host (WEBSITE_HOSTNAME); standalone, the default local address.
             PublicBaseUrl = Uri(get, SettingNames.PublicBaseUrl, requireHttps: false)
                 ?? (get(WebsiteHostName) is { } host ? new Uri("https://" + host) : new Uri(underFunctionsHost ? "https://localhost" : "http://127.0.0.1:7071")),

@@ -42,6 +42,7 @@ public static class SettingNames
     public const string AcsSmsFrom = "Acs__SmsFrom";
     public const string AcsEmailFrom = "Acs__EmailFrom";
     public const string AcsEmailReplyTo = "Acs__EmailReplyTo";
+    public const string AcsWhatsAppChannelId = "Acs__WhatsAppChannelId";
     public const string PublicBaseUrl = "Px__PublicBaseUrl";
     public const string AnswerLinkKey = "Px__AnswerLinkKey";
     public const string EventGridSecret = "Px__EventGridSecret";
@@ -89,7 +90,7 @@ public static class SettingNames
         QueuesMaxDequeueCount, QueuesVisibilityTimeout, QueuesRetryDelay, TelemetryConsoleExporter,
         DurableTaskHub, DurablePartitions, DurableMaxPollingInterval, DurableExtendedSessions, DurableMaximumTimerInterval, DurableVisibilityTimeout, DurableWorkerId,
         JourneysLoadExamples,
-        AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
+        AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, AcsWhatsAppChannelId, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
         InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, BrandStoreUrl, QuietHoursStart, QuietHoursEnd,
         FrequencyCapMessages, FrequencyCapDays, SendLease, PrivacyHashKey, PrivacyJourneyRetention, MetricsAttributionWindow, AiEndpoint, AiDeployment,
         DeskSlaHours, HelpdeskUrl, HelpdeskFormat, HelpdeskSecret, HelpdeskMaxAttempts, HelpdeskRetryDelay, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
