@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using PxFunctions.Channels.Compliance;
+using PxFunctions.Channels.Dispatch;
 using PxFunctions.Configuration;
 using PxFunctions.Journeys;
 using PxFunctions.Journeys.Definitions;
@@ -99,6 +100,14 @@ public sealed class WhatsAppJourneyTests(StorageFixture storage)
         await PostAsync(h, "wa-in-2", "STOP");
         Assert.Equal(beforeYes, h.Acs.WhatsApp.Count);
 
+        // WhatsApp reports the welcome read: the log says delivered, counted once for WhatsApp however often it reports.
+        await PostStatusAsync(h, "wa-st-1", welcome.MessageId, "delivered");
+        await PostStatusAsync(h, "wa-st-2", welcome.MessageId, "read");
+        await Eventually.TrueAsync(
+            async () => (await h.Log.ForCustomerAsync("c:cust-Ann" + id[^6..], CancellationToken.None)).Any(m => m.ProviderMessageId == welcome.MessageId && m.Status == MessageStatus.Delivered),
+            "the welcome marked delivered",
+            30_000);
+
         // Metrics: replies and the opt-out counted on WhatsApp, the last message on SMS.
         var path = $"/api/admin/metrics?from={DateTimeOffset.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTimeOffset.UtcNow.AddDays(1):yyyy-MM-dd}";
         JsonNode? totals = null;
@@ -111,7 +120,24 @@ public sealed class WhatsAppJourneyTests(StorageFixture storage)
             "per-channel metrics",
             30_000);
         Assert.Equal(4, (double)totals!["messages_sent_whatsapp"]!);
+        Assert.Equal(1, (double)totals["messages_delivered_whatsapp"]!);
         Assert.Equal(2, (double)totals["replies"]!);
+    }
+
+    private static async Task PostStatusAsync(ChannelHarness h, string eventId, string messageId, string status)
+    {
+        var body = new JsonArray(new JsonObject
+        {
+            ["id"] = eventId,
+            ["topic"] = "/acs",
+            ["subject"] = "advancedMessage/" + messageId,
+            ["eventType"] = "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated",
+            ["eventTime"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["dataVersion"] = "1.0",
+            ["data"] = new JsonObject { ["messageId"] = messageId, ["status"] = status, ["channelType"] = "whatsapp", ["to"] = "14155550101", ["receivedTimestamp"] = DateTimeOffset.UtcNow.ToString("O") },
+        }).ToJsonString();
+        using var response = await h.Host.Client.PostAsync("/api/events/acs?secret=event-grid-secret-for-tests", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     /// <summary>A customer's WhatsApp message as Event Grid delivers ACS's <c>AdvancedMessageReceived</c> to the app.</summary>
