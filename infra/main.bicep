@@ -21,6 +21,9 @@ param communicationDataLocation string = 'United States'
 @description('E.164 number SMS are sent from, bought on the Communication Services resource after the first deploy; empty until then.')
 param smsFromNumber string = ''
 
+@description('WhatsApp channel registration id (a GUID) of the Communication Services resource, once a WhatsApp Business account is connected in the portal; empty: no WhatsApp.')
+param whatsAppChannelId string = ''
+
 @description('Most Flex Consumption instances the app may scale out to: bounds cost and the load on storage.')
 @minValue(1)
 @maxValue(1000)
@@ -202,6 +205,7 @@ module functionApp 'app/function-app.bicep' = {
     secretNames: secretNames
     acsEndpoint: communication.outputs.endpoint
     smsFrom: smsFromNumber
+    whatsAppChannelId: whatsAppChannelId
     emailFrom: communication.outputs.emailFrom
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

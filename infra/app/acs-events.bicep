@@ -76,6 +76,8 @@ resource appSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@20
         'Microsoft.Communication.SMSReceived'
         'Microsoft.Communication.SMSDeliveryReportReceived'
         'Microsoft.Communication.EmailDeliveryReportReceived'
+        'Microsoft.Communication.AdvancedMessageReceived'
+        'Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated'
       ]
     }
     // Event Grid retries for a day; what still fails is kept, not dropped (the app identity may write blobs).

@@ -42,6 +42,9 @@ param acsEndpoint string
 @description('E.164 SMS sender number; empty until one is bought.')
 param smsFrom string
 
+@description('WhatsApp channel registration id; empty: WhatsApp is off.')
+param whatsAppChannelId string = ''
+
 @description('Email sender address on a domain linked to Communication Services.')
 param emailFrom string
 
@@ -149,6 +152,9 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'Acs__Endpoint', value: acsEndpoint }
         { name: 'Acs__SmsFrom', value: smsFrom }
         { name: 'Acs__EmailFrom', value: emailFrom }
+
+        // Empty until a WhatsApp Business account is connected to the resource (read as unset: WhatsApp off).
+        { name: 'Acs__WhatsAppChannelId', value: whatsAppChannelId }
       ]
     }
     functionAppConfig: {

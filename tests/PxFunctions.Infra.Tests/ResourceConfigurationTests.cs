@@ -115,7 +115,7 @@ public sealed class ResourceConfigurationTests(CompiledTemplate template)
         Assert.Equal("WebHook", (string?)Property(subscription, "destination.endpointType"));
         Assert.Equal("[parameters('webhookUrl')]", (string?)Property(subscription, "destination.properties.endpointUrl"));
         Assert.Equal(
-            ["Microsoft.Communication.EmailDeliveryReportReceived", "Microsoft.Communication.SMSDeliveryReportReceived", "Microsoft.Communication.SMSReceived"],
+            ["Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated", "Microsoft.Communication.AdvancedMessageReceived", "Microsoft.Communication.EmailDeliveryReportReceived", "Microsoft.Communication.SMSDeliveryReportReceived", "Microsoft.Communication.SMSReceived"],
             Property(subscription, "filter.includedEventTypes")!.AsArray().Select(t => (string)t!).Order(StringComparer.Ordinal));
         Assert.NotNull(Property(subscription, "deadLetterWithResourceIdentity"));
 

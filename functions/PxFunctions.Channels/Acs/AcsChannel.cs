@@ -15,6 +15,8 @@ public sealed class AcsChannel(AcsSmsClient smsClient, AcsEmailClient emailClien
 {
     public string Name => "acs";
 
+    public bool SendsWhatsApp => whatsAppClient is not null && senders.WhatsAppChannelId is not null;
+
     public async Task<ChannelResult> SendSmsAsync(OutgoingSms sms, CancellationToken cancellationToken)
     {
         try

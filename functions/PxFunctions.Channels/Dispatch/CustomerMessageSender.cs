@@ -146,6 +146,8 @@ public sealed class CustomerMessageSender(
         throw new MessageBusyException(effect.EffectId, time.GetUtcNow() + TimeSpan.FromSeconds(1));
     }
 
+    private static readonly string[] WhatsAppOff = [ChannelNames.WhatsApp];
+
     /// <summary>The message's identity: the instance it belongs to and its id (<c>{instance}/m{number}</c>).</summary>
     private sealed record MessageRef(string InstanceId, string EffectId);
 
@@ -171,7 +173,8 @@ public sealed class CustomerMessageSender(
                 .Where(m => m.EffectId != record.EffectId)
                 .Select(m => new PastSend(m.Kind, m.Class, m.Channel, m.SentAt!.Value))
                 .ToList(),
-            cancellationToken);
+            cancellationToken,
+            channel.SendsWhatsApp ? null : WhatsAppOff);
     }
 
     private async Task<MessageRecord> DeliverAsync(MessageRef effect, OutboundMessage message, MessageRecord claimed, SendDecision decision, CancellationToken cancellationToken)

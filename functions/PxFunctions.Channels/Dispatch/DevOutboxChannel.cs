@@ -18,6 +18,8 @@ public sealed class DevOutboxChannel(TableClient table, TimeProvider time, ILogg
 
     public string Name => "dev-outbox";
 
+    public bool SendsWhatsApp => true;
+
     public Task<ChannelResult> SendSmsAsync(OutgoingSms sms, CancellationToken cancellationToken) =>
         StoreAsync("sms", sms.To, null, sms.Text, sms.IdempotencyKey, cancellationToken);
 

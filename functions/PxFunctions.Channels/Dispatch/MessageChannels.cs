@@ -35,6 +35,9 @@ public interface IMessageChannel
 {
     string Name { get; }
 
+    /// <summary>Whether WhatsApp can be sent here (ACS: a channel registration is configured).</summary>
+    bool SendsWhatsApp { get; }
+
     Task<ChannelResult> SendSmsAsync(OutgoingSms sms, CancellationToken cancellationToken);
 
     Task<ChannelResult> SendEmailAsync(OutgoingEmail email, CancellationToken cancellationToken);

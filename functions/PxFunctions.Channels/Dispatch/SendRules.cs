@@ -52,8 +52,10 @@ public sealed class SendRules(QuietHours quietHours, DispatchSettings settings)
     public DateTimeOffset LookBackFrom(DateTimeOffset now) => now - TimeSpan.FromTicks(Math.Max(settings.Cap.Window.Ticks, TimeSpan.FromDays(1).Ticks));
 
     /// <param name="firstAskedAt">When the message was first asked for (its log row's creation): a hold's age counts from here.</param>
+    /// <param name="switchedOff">Channels this app cannot send on (WhatsApp without a channel registration): passed over, saying so.</param>
     public async ValueTask<SendDecision> DecideAsync(
-        OutboundMessage message, DateTimeOffset firstAskedAt, DateTimeOffset now, ConsentReader consent, RecentSendsReader recent, CancellationToken cancellationToken)
+        OutboundMessage message, DateTimeOffset firstAskedAt, DateTimeOffset now, ConsentReader consent, RecentSendsReader recent, CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? switchedOff = null)
     {
         var messageClass = message.Class == "marketing" ? MessageClass.Marketing : MessageClass.Service;
         var refusals = new List<string>();
@@ -62,6 +64,12 @@ public sealed class SendRules(QuietHours quietHours, DispatchSettings settings)
         string? form = null;
         foreach (var name in message.Channels)
         {
+            if (switchedOff?.Contains(name) == true)
+            {
+                refusals.Add($"{name} is not configured");
+                continue;
+            }
+
             var (contact, to, hasContent, missing) = Target(message, name);
             if (contact is null || to is null || !hasContent)
             {

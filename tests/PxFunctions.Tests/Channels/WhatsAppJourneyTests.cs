@@ -124,6 +124,22 @@ public sealed class WhatsAppJourneyTests(StorageFixture storage)
         Assert.Equal(2, (double)totals["replies"]!);
     }
 
+    [Fact]
+    public async Task WithoutAChannelRegistration_WhatsAppIsPassedOver()
+    {
+        await using var h = await ChannelHarness.StartAsync(storage, new DateTimeOffset(2026, 6, 10, 16, 0, 0, TimeSpan.Zero));
+        await h.GrantAsync(ContactChannel.WhatsApp, "+14155550123", ConsentAction.OptedIn);
+        await h.GrantAsync(ContactChannel.Sms, "+14155550123", ConsentAction.ServiceGranted);
+        var effect = h.Effect("c-wa-off", channels: ["whatsapp", "sms"]);
+        effect = effect with { Message = effect.Message with { WhatsApp = new PxFunctions.Journeys.Interpreter.WhatsAppContent(null, new("order_update", "en_US", [])) } };
+
+        var record = await h.Sender.SendAsync(effect, CancellationToken.None);
+
+        Assert.Equal((MessageStatus.Sent, "sms"), (record.Status, record.Channel));
+        Assert.Empty(h.Acs.WhatsApp);
+        Assert.Single(h.Acs.Sms);
+    }
+
     private static async Task PostStatusAsync(ChannelHarness h, string eventId, string messageId, string status)
     {
         var body = new JsonArray(new JsonObject
