@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using PxFunctions.Channels.Chat;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Channels.Inbound;
@@ -10,7 +11,6 @@ using PxFunctions.Intake.Storefronts;
 using PxFunctions.Journeys.Definitions;
 using PxFunctions.Journeys.Interpreter;
 using PxFunctions.Journeys.Durable;
-
 namespace PxFunctions.Intake.Lifecycle;
 
 /// <summary>The latest published version of every journey (what new purchases start on).</summary>
@@ -39,6 +39,7 @@ public sealed class IntakeProcessor(
     CustomerErasure erasure,
     WebhookInbox inbox,
     OrderAttribution attribution,
+    ChatTokens chat,
     ILogger<IntakeProcessor> logger)
 {
     /// <summary>
@@ -227,6 +228,8 @@ public sealed class IntakeProcessor(
         // The purchase (with the customer's name and addresses) stays in our store; the orchestration gets ids only.
         var links = Links(order, line);
         links["referral"] = await attribution.Referrals.IssueAsync(instanceId, journey.Definition.Id, order.Shop, profile.Key, cancellationToken);
+        // The chat link names ids only (the customer's profile key and this instance); its token rides in the fragment.
+        links["chat"] = chat.Link(profile.Key, instanceId).Url;
         var input = new JourneyInput(journey.Definition.Id, journey.Version, Customer(profile), order.ToModel(), Product(order, line), Brand(order.Shop), links);
 
         await contexts.SaveAsync(instanceId, input, cancellationToken);

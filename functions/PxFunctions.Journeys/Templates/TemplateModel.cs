@@ -18,7 +18,7 @@ public static class TemplateModel
             .Concat(Prefixed("order.shipping_address", Address))
             .Concat(Prefixed("product", ["id", "variant_id", "sku", "title", "variant_title", "product_type", "vendor", "tags", "quantity", "price", "url", "image_url"]))
             .Concat(Prefixed("brand", ["name", "store_url", "support_email", "support_phone", "help_text", "postal_address"]))
-            .Concat(Prefixed("links", ["reorder", "review", "support", "referral"]))
+            .Concat(Prefixed("links", ["reorder", "review", "support", "referral", "chat"]))
             .Concat(Prefixed("journey", ["id", "name", "version", "stage", "step"]))
             .Concat(["customer", "order", "product", "brand", "links", "journey", "answers", "vars"]),
         StringComparer.Ordinal);

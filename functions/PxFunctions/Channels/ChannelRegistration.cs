@@ -27,6 +27,8 @@ public static class ChannelRegistration
         services.AddSingleton(sp => new CustomerRecords(Table(sp, CustomerRecords.TableName)));
         services.AddSingleton(sp => new JourneyTexts(Table(sp, JourneyTexts.TableName)));
         services.AddSingleton(sp => new Chat.ChatTranscript(Table(sp, Chat.ChatTranscript.TableName)));
+        services.AddSingleton(sp => new Chat.ChatTokens(sp.GetRequiredService<LinkSigner>(), settings.PublicBaseUrl, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Chat.ChatRateLimiter>();
         services.AddSingleton<IReplyStore>(sp => sp.GetRequiredService<JourneyTexts>());
         services.AddSingleton(sp => new Metrics.MetricsStore(Table(sp, Metrics.MetricsStore.TableName)));
         services.AddSingleton<CustomerMessageSender>();

@@ -32,6 +32,9 @@ public sealed record ChannelSettings
     public byte[]? HashKey { get; init; }
     public string? EventGridSecret { get; init; }
     public string? InboundEmailSecret { get; init; }
+
+    /// <summary>Brand origins (<c>https://shop.example</c>) whose pages may call the chat API (CORS); none by default.</summary>
+    public IReadOnlyList<string> ChatAllowedOrigins { get; init; } = [];
     public BrandSettings Brand { get; init; } = BrandSettings.Default;
     public TextingWindow? QuietHours { get; init; }
     public FrequencyCap Cap { get; init; } = FrequencyCap.Default;
@@ -122,6 +125,7 @@ public sealed record ChannelSettings
             HashKey = hashKey is null ? null : System.Text.Encoding.UTF8.GetBytes(hashKey),
             EventGridSecret = get(SettingNames.EventGridSecret),
             InboundEmailSecret = get(SettingNames.InboundEmailSecret),
+            ChatAllowedOrigins = (get(SettingNames.ChatAllowedOrigins) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(o => o.TrimEnd('/')).ToList(),
             Brand = new BrandSettings(
                 get(SettingNames.BrandName) ?? BrandSettings.Default.Name,
                 get(SettingNames.BrandHelpText) ?? BrandSettings.Default.HelpText,

@@ -47,6 +47,7 @@ public static class SettingNames
     public const string AnswerLinkKey = "Px__AnswerLinkKey";
     public const string EventGridSecret = "Px__EventGridSecret";
     public const string InboundEmailSecret = "Px__InboundEmailSecret";
+    public const string ChatAllowedOrigins = "Chat__AllowedOrigins";
     public const string BrandName = "Px__Brand__Name";
     public const string BrandHelpText = "Px__Brand__HelpText";
     public const string BrandPostalAddress = "Px__Brand__PostalAddress";
@@ -91,7 +92,7 @@ public static class SettingNames
         DurableTaskHub, DurablePartitions, DurableMaxPollingInterval, DurableExtendedSessions, DurableMaximumTimerInterval, DurableVisibilityTimeout, DurableWorkerId,
         JourneysLoadExamples,
         AcsConnectionString, AcsEndpoint, AcsSmsFrom, AcsEmailFrom, AcsEmailReplyTo, AcsWhatsAppChannelId, PublicBaseUrl, AnswerLinkKey, EventGridSecret,
-        InboundEmailSecret, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, BrandStoreUrl, QuietHoursStart, QuietHoursEnd,
+        InboundEmailSecret, ChatAllowedOrigins, BrandName, BrandHelpText, BrandPostalAddress, BrandSupportEmail, BrandStoreUrl, QuietHoursStart, QuietHoursEnd,
         FrequencyCapMessages, FrequencyCapDays, SendLease, PrivacyHashKey, PrivacyJourneyRetention, MetricsAttributionWindow, AiEndpoint, AiDeployment,
         DeskSlaHours, HelpdeskUrl, HelpdeskFormat, HelpdeskSecret, HelpdeskMaxAttempts, HelpdeskRetryDelay, ShopifyWebhookSecrets, WooCommerceWebhookSecrets, OrdersWebhookSecrets,
         ApplicationInsightsConnectionString, ApplicationInsightsAuthenticationString,

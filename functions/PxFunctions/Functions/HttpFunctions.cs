@@ -66,6 +66,25 @@ public sealed class HttpFunctions(HttpFunctionRoutes routes)
     [Function("ReferralLink")]
     public IResult ReferralLink([HttpTrigger(Anonymous, "get", Route = "ref/{token}")] HttpRequest request) => Run("ReferralLink");
 
+    // Web chat: the widget, its hosted page, sessions from signed links, the transcript and replies; links for brands' sites.
+    [Function("ChatPage")]
+    public IResult ChatPage([HttpTrigger(Anonymous, "get", Route = "chat")] HttpRequest request) => Run("ChatPage");
+
+    [Function("ChatWidget")]
+    public IResult ChatWidget([HttpTrigger(Anonymous, "get", Route = "chat/widget.js")] HttpRequest request) => Run("ChatWidget");
+
+    [Function("OpenChatSession")]
+    public IResult OpenChatSession([HttpTrigger(Anonymous, "post", "options", Route = "chat/sessions")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("OpenChatSession", client);
+
+    [Function("ListChatMessages")]
+    public IResult ListChatMessages([HttpTrigger(Anonymous, "get", "options", Route = "chat/messages")] HttpRequest request) => Run("ListChatMessages");
+
+    [Function("SendChatMessage")]
+    public IResult SendChatMessage([HttpTrigger(Anonymous, "post", Route = "chat/messages")] HttpRequest request, [DurableClient] DurableTaskClient client) => Run("SendChatMessage", client);
+
+    [Function("CreateChatLink")]
+    public IResult CreateChatLink([HttpTrigger(Key, "post", Route = "admin/chat/links")] HttpRequest request) => Run("CreateChatLink");
+
     [Function("DevOutbox")]
     public IResult DevOutbox([HttpTrigger(Key, "get", Route = "dev/outbox")] HttpRequest request) => Run("DevOutbox");
 

@@ -153,6 +153,7 @@ public static class PxApp
         endpoints.MapHandoffDeskApi();
         endpoints.MapAcsEventsApi();
         endpoints.MapCustomerLinksApi();
+        endpoints.MapChatApi();
         endpoints.MapReferralLinksApi();
         endpoints.MapMessagingApi(settings.Channels);
         endpoints.MapStorefrontWebhooksApi();
