@@ -280,9 +280,9 @@ public sealed class AcsDouble : IAsyncDisposable
                 var values = (t!["values"] as JsonArray ?? []).OfType<JsonObject>().ToDictionary(v => (string)v["name"]!, v => (string?)v["text"]);
                 foreach (var binding in (t["bindings"]?["body"] as JsonArray ?? []).OfType<JsonObject>())
                 {
-                    if (!values.TryGetValue((string?)binding["refValueName"] ?? "", out var value) || value is null)
+                    if (!values.TryGetValue((string?)binding["refValue"] ?? "", out var value) || value is null)
                     {
-                        return Error(400, "BadRequest", $"Binding '{binding["refValueName"]}' names no text value.");
+                        return Error(400, "BadRequest", $"Binding '{binding["refValue"]}' names no text value.");
                     }
 
                     parameters.Add(value);

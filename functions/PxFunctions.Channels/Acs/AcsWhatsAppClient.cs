@@ -43,7 +43,7 @@ public sealed class AcsWhatsAppClient(Uri endpoint, HttpPipeline pipeline)
                 // The values are named after their place: the template's {{1}}, {{2}}...
                 var name = "p" + (i + 1).ToString(CultureInfo.InvariantCulture);
                 values.Add(new JsonObject { ["kind"] = "text", ["name"] = name, ["text"] = template.Parameters[i] });
-                bindings.Add(new JsonObject { ["refValueName"] = name });
+                bindings.Add(new JsonObject { ["refValue"] = name });
             }
 
             body["kind"] = "template";
