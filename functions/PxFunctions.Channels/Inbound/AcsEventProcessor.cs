@@ -116,7 +116,14 @@ public sealed class AcsEventProcessor(InboundSmsHandler sms, InboundWhatsAppHand
                 return null;
             }
 
-            if (await log.TryUpdateAsync(change(record), cancellationToken) is (true, var saved))
+            var next = change(record);
+            if (next == record)
+            {
+                // Nothing to change (WhatsApp's "read" after "delivered"): no write.
+                return record;
+            }
+
+            if (await log.TryUpdateAsync(next, cancellationToken) is (true, var saved))
             {
                 return saved;
             }

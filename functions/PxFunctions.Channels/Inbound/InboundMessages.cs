@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using PxFunctions.Channels.Compliance;
 using PxFunctions.Channels.Dispatch;
 using PxFunctions.Journeys.Interpreter;
@@ -44,95 +43,6 @@ public sealed class ReplyRouter(Conversations conversations, IJourneyInstances i
         // Nobody is listening: keep it where a person can see it, never drop it.
         await records.AddAsync("a:" + address, "unrouted", eventId, new JsonObject { ["channel"] = channel.Name(), ["text"] = text, ["at"] = at }.ToJsonString(), time.GetUtcNow(), cancellationToken);
         return new InboundOutcome(InboundOutcome.Unrouted);
-    }
-}
-
-/// <summary>
-/// An inbound SMS, handled before any journey logic: STOP (and every reasonable revocation) opts the number out at
-/// once with one confirmation; START lifts it; HELP answers with the brand's help text; everything else is a reply
-/// for a journey. Each is recorded in the consent ledger with the exact text.
-/// </summary>
-public sealed class InboundSmsHandler(
-    ConsentLedger consent,
-    ReplyRouter router,
-    IMessageChannel channel,
-    MessageLog log,
-    Conversations conversations,
-    DispatchSettings settings,
-    Metrics.MetricsStore metrics,
-    TimeProvider time,
-    ILogger<InboundSmsHandler> logger)
-{
-
-    public async Task<InboundOutcome> HandleAsync(string from, string text, string messageId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
-    {
-        var number = E164.Of(from) ?? from;
-        var intent = OptOutKeywords.Classify(text);
-        logger.LogInformation("SMS {MessageId} from {From}: {Intent}", messageId, Redact.Phone(number), intent);
-        switch (intent)
-        {
-            case KeywordIntent.OptOut:
-                // One confirmation, and then nothing (FCC 2025: a single confirmation text is allowed). It is decided
-                // and written down before the opt-out is recorded: a redelivery of this STOP (after a crash, or a
-                // send that failed for now) finds it and sends it, though the number is out by then.
-                var confirmationId = "optout:" + messageId;
-                var confirmation = await log.GetAsync("a:" + number, confirmationId, cancellationToken);
-                if (confirmation is null && !(await consent.GetAsync(ContactChannel.Sms, number, cancellationToken)).OptedOut)
-                {
-                    confirmation = await log.GetOrAddAsync(Reply(number, OptOutConfirmation, confirmationId), cancellationToken);
-                }
-
-                await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, number, ConsentAction.OptedOut, receivedAt, "sms reply", text, "sms:" + messageId), cancellationToken);
-                await metrics.RecordAsync(Metrics.MetricEvent.OnChannel("optout:sms:" + messageId, receivedAt, await LatestJourneyAsync(number, cancellationToken), "opt_outs", "sms"), cancellationToken);
-                if (confirmation is not null)
-                {
-                    await DeliverAsync(confirmation, OptOutConfirmation, cancellationToken);
-                }
-
-                return new InboundOutcome(InboundOutcome.OptedOut);
-            case KeywordIntent.OptIn:
-                await consent.RecordAsync(new ConsentChange(ContactChannel.Sms, number, ConsentAction.OptedIn, receivedAt, "sms reply", text, "sms:" + messageId), cancellationToken);
-                await ReplyAsync(number, $"{settings.Brand.Name}: you are resubscribed. Reply STOP to opt out, HELP for help.", "optin:" + messageId, cancellationToken);
-                return new InboundOutcome(InboundOutcome.OptedIn);
-            case KeywordIntent.Help:
-                await ReplyAsync(number, $"{settings.Brand.Name}: {settings.Brand.HelpText}", "help:" + messageId, cancellationToken);
-                return new InboundOutcome(InboundOutcome.Help);
-            default:
-                return await router.RouteAsync(ContactChannel.Sms, number, text, messageId, receivedAt, cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// The journey of the latest journey message to the number, from the conversations replies are routed by
-    /// the journey an opt-out is counted for (one query per partition the number may be kept under, as replies); null when no journey wrote to it.
-    /// </summary>
-    private async Task<string?> LatestJourneyAsync(string number, CancellationToken cancellationToken) =>
-        (await conversations.ForAsync(ContactChannel.Sms, number, cancellationToken)).Where(c => c.JourneyId is not null).MaxBy(c => c.LastSentAt)?.JourneyId;
-
-    private string OptOutConfirmation => $"{settings.Brand.Name}: you are unsubscribed and will get no more texts. Reply START to resubscribe.";
-
-    private MessageRecord Reply(string number, string text, string effectId) =>
-        new() { CustomerKey = "a:" + number, EffectId = effectId, InstanceId = "", Status = MessageStatus.Queued, Kind = "keyword", Class = "service", Channel = "sms", To = number, Preview = text, CreatedAt = time.GetUtcNow() };
-
-    /// <summary>The keyword answer goes straight to the channel (consent checks would stop the opt-out confirmation), once.</summary>
-    private async Task ReplyAsync(string number, string text, string effectId, CancellationToken cancellationToken) =>
-        await DeliverAsync(await log.GetOrAddAsync(Reply(number, text, effectId), cancellationToken), text, cancellationToken);
-
-    private async Task DeliverAsync(MessageRecord record, string text, CancellationToken cancellationToken)
-    {
-        var (number, effectId) = (record.To!, record.EffectId);
-        if (record.IsFinal)
-        {
-            return;
-        }
-
-        var result = await channel.SendSmsAsync(new OutgoingSms(number, text, CustomerMessageSender.IdempotencyKey(effectId), record.CreatedAt, effectId, record.Attempts > 0), cancellationToken);
-        if (result.Transient)
-        {
-            throw new TransientSendException(result.Error ?? "the keyword reply could not be sent");
-        }
-
-        await log.TryUpdateAsync(record with { Status = result.Accepted ? MessageStatus.Sent : MessageStatus.Failed, Reason = result.Error, ProviderMessageId = result.ProviderMessageId, SentAt = time.GetUtcNow(), Attempts = record.Attempts + 1 }, cancellationToken);
     }
 }
 
